@@ -1,0 +1,57 @@
+using System.Collections.Immutable;
+using Orleans.Concurrency;
+
+namespace GcmActors.Contracts;
+
+/// <summary>One State's voluntary GCM review in one cycle. Key: <c>{cycle}/{ISO3}</c>.</summary>
+[Alias("gcm.review")]
+public interface IReviewGrain : IGrainWithStringKey
+{
+    /// <summary>The review, or null when the State belongs to no region of this cycle.</summary>
+    [Alias("get"), ReadOnly, AlwaysInterleave]
+    Task<ReviewView?> GetAsync();
+
+    /// <summary>The audit trail, oldest first, or null when there is no such review.</summary>
+    [Alias("history"), ReadOnly, AlwaysInterleave]
+    Task<ImmutableArray<HistoryEntry>?> GetHistoryAsync();
+
+    /// <summary>Records a milestone status (and evidence) after checking the workflow rules.</summary>
+    [Alias("record-milestone")]
+    Task<ReviewResult> RecordMilestoneAsync(MilestoneUpdate update);
+
+    /// <summary>Records whether the State takes part in this cycle's review.</summary>
+    [Alias("set-participation")]
+    Task<ReviewResult> SetParticipationAsync(ParticipationUpdate update);
+
+    /// <summary>
+    /// Called by a region that lists this State: from now on the review pushes its snapshots there.
+    /// Interleaves so that a region may call it while this review waits on that region's push.
+    /// </summary>
+    [Alias("join-region"), AlwaysInterleave]
+    Task<ReviewSnapshot> JoinRegionAsync(string regionKey);
+
+    /// <summary>Called by a region that no longer lists this State.</summary>
+    [Alias("leave-region"), AlwaysInterleave]
+    Task LeaveRegionAsync(string regionKey);
+}
+
+/// <summary>One regional review round. Key: <c>{cycle}/{region}</c>.</summary>
+[Alias("gcm.region")]
+public interface IRegionGrain : IGrainWithStringKey
+{
+    /// <summary>The dashboard document, or null when this round is not configured.</summary>
+    [Alias("progress"), ReadOnly, AlwaysInterleave]
+    Task<RegionDocument?> GetProgressAsync();
+
+    /// <summary>The round's configuration, or null when it is not configured.</summary>
+    [Alias("config"), ReadOnly, AlwaysInterleave]
+    Task<RegionConfig?> GetConfigAsync();
+
+    /// <summary>Creates or changes the round; new members are attached, removed ones detached.</summary>
+    [Alias("configure")]
+    Task<RegionResult> ConfigureAsync(ConfigureRegion command);
+
+    /// <summary>Keeps the snapshot if it is newer than the one held (idempotent, order-insensitive).</summary>
+    [Alias("apply-snapshot")]
+    Task<PushResult> ApplySnapshotAsync(ReviewSnapshot snapshot);
+}

@@ -1,0 +1,73 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace GcmActors.Contracts;
+
+/// <summary>The one set of JSON conventions of the HTTP API: camelCase members, kebab-case enum values.</summary>
+public static class GcmJson
+{
+    public static JsonSerializerOptions Options { get; } = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+
+    /// <summary>Applies the API conventions to options owned by someone else (ASP.NET Core's, for instance).</summary>
+    public static JsonSerializerOptions Configure(JsonSerializerOptions options)
+    {
+        options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        options.DictionaryKeyPolicy = null;
+        options.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false));
+        return options;
+    }
+
+    public static string Slug<TEnum>(TEnum value) where TEnum : struct, Enum =>
+        JsonNamingPolicy.KebabCaseLower.ConvertName(value.ToString());
+
+    public static bool TryParseSlug<TEnum>(string? slug, out TEnum value) where TEnum : struct, Enum
+    {
+        foreach (var candidate in Enum.GetValues<TEnum>())
+        {
+            if (string.Equals(Slug(candidate), slug, StringComparison.Ordinal))
+            {
+                value = candidate;
+                return true;
+            }
+        }
+
+        value = default;
+        return false;
+    }
+}
+
+/// <summary>The regional progress document that dashboards poll (GET /api/cycles/{cycle}/regions/{region}).</summary>
+public sealed record RegionProgress(
+    string Cycle,
+    string Region,
+    string Name,
+    ImmutableArray<string> CoOrganizers,
+    Conference Conference,
+    int? DaysToConference,
+    ImmutableSortedDictionary<Milestone, DateOnly> Deadlines,
+    DateOnly AsOf,
+    ImmutableArray<MemberProgress> Members,
+    ImmutableSortedDictionary<Milestone, StatusCounts> Counts,
+    int Participating,
+    int Submitted,
+    double SubmittedShare,
+    ImmutableArray<string> Lagging,
+    ImmutableSortedDictionary<int, int> ObjectiveCoverage,
+    long Version);
+
+public sealed record MemberProgress(
+    string Country,
+    string Name,
+    Participation Participation,
+    ImmutableSortedDictionary<Milestone, MilestoneStatus> Milestones,
+    bool Lagging,
+    int DaysBehind,
+    ImmutableArray<Milestone> Missed,
+    long Version);
+
+public sealed record StatusCounts(
+    [property: JsonPropertyName("not-started")] int NotStarted,
+    [property: JsonPropertyName("in-progress")] int InProgress,
+    [property: JsonPropertyName("completed")] int Completed);

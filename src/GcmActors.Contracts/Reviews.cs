@@ -1,0 +1,100 @@
+using System.Collections.Immutable;
+
+namespace GcmActors.Contracts;
+
+[GenerateSerializer, Immutable, Alias("gcm.milestone-record")]
+public sealed record MilestoneRecord(
+    [property: Id(0)] MilestoneStatus Status,
+    [property: Id(1)] DateTimeOffset? UpdatedAt = null,
+    [property: Id(2)] string? Note = null,
+    [property: Id(3)] string? ReopenReason = null)
+{
+    public static readonly MilestoneRecord NotStarted = new(MilestoneStatus.NotStarted);
+}
+
+/// <summary>The national coordination mechanism (whole-of-government).</summary>
+[GenerateSerializer, Immutable, Alias("gcm.coordination-body")]
+public sealed record CoordinationBody(
+    [property: Id(0)] string Name,
+    [property: Id(1)] string? LeadMinistry = null);
+
+/// <summary>Someone the guiding template went to (whole-of-society).</summary>
+[GenerateSerializer, Immutable, Alias("gcm.stakeholder")]
+public sealed record Stakeholder(
+    [property: Id(0)] string Name,
+    [property: Id(1)] StakeholderKind Kind);
+
+/// <summary>What a ministry records alongside its milestones.</summary>
+[GenerateSerializer, Immutable, Alias("gcm.evidence")]
+public sealed record Evidence(
+    [property: Id(0)] CoordinationBody? CoordinationBody,
+    [property: Id(1)] ImmutableArray<Stakeholder> Stakeholders,
+    [property: Id(2)] ImmutableArray<int> Objectives,
+    [property: Id(3)] ImmutableArray<string> Challenges)
+{
+    public static readonly Evidence None = new(null, [], [], []);
+}
+
+/// <summary>
+/// A ministry's command: set one milestone's status, optionally with evidence. Evidence fields left
+/// null are not touched; a given one replaces the recorded value.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("gcm.milestone-update")]
+public sealed record MilestoneUpdate(
+    [property: Id(0)] Milestone Milestone,
+    [property: Id(1)] MilestoneStatus Status,
+    [property: Id(2)] string Actor,
+    [property: Id(3)] string? Note = null,
+    [property: Id(4)] string? Reason = null,
+    [property: Id(5)] CoordinationBody? CoordinationBody = null,
+    [property: Id(6)] ImmutableArray<Stakeholder>? Stakeholders = null,
+    [property: Id(7)] ImmutableArray<int>? Objectives = null,
+    [property: Id(8)] ImmutableArray<string>? Challenges = null,
+    [property: Id(9)] long? ExpectedVersion = null);
+
+[GenerateSerializer, Immutable, Alias("gcm.participation-update")]
+public sealed record ParticipationUpdate(
+    [property: Id(0)] Participation Participation,
+    [property: Id(1)] string Actor,
+    [property: Id(2)] string? Note = null,
+    [property: Id(3)] long? ExpectedVersion = null);
+
+/// <summary>One accepted change, as the audit trail shows it.</summary>
+[GenerateSerializer, Immutable, Alias("gcm.history-entry")]
+public sealed record HistoryEntry(
+    [property: Id(0)] long Version,
+    [property: Id(1)] DateTimeOffset At,
+    [property: Id(2)] string Actor,
+    [property: Id(3)] string Field,
+    [property: Id(4)] string? From,
+    [property: Id(5)] string? To,
+    [property: Id(6)] string? Note = null);
+
+/// <summary>One State's review as ministries and dashboards read it.</summary>
+[GenerateSerializer, Immutable, Alias("gcm.review-view")]
+public sealed record ReviewView(
+    [property: Id(0)] string Cycle,
+    [property: Id(1)] string Country,
+    [property: Id(2)] string Name,
+    [property: Id(3)] Participation Participation,
+    [property: Id(4)] ImmutableSortedDictionary<Milestone, MilestoneRecord> Milestones,
+    [property: Id(5)] Evidence Evidence,
+    [property: Id(6)] ImmutableArray<string> Regions,
+    [property: Id(7)] long Version,
+    [property: Id(8)] DateTimeOffset? UpdatedAt);
+
+/// <summary>What a review pushes to each of its regions after every change.</summary>
+[GenerateSerializer, Immutable, Alias("gcm.review-snapshot")]
+public sealed record ReviewSnapshot(
+    [property: Id(0)] string Country,
+    [property: Id(1)] Participation Participation,
+    [property: Id(2)] ImmutableSortedDictionary<Milestone, MilestoneStatus> Milestones,
+    [property: Id(3)] ImmutableArray<int> Objectives,
+    [property: Id(4)] long Version);
+
+/// <summary>Result of a command on a review: the outcome and, unless it failed, the review after it.</summary>
+[GenerateSerializer, Immutable, Alias("gcm.review-result")]
+public sealed record ReviewResult(
+    [property: Id(0)] Outcome Outcome,
+    [property: Id(1)] ReviewView? Review = null,
+    [property: Id(2)] string? Detail = null);

@@ -1,0 +1,48 @@
+using System.Collections.Immutable;
+using GcmActors.Contracts;
+
+namespace GcmActors.Grains;
+
+/// <summary>The persisted state of one review grain (state name "review").</summary>
+[GenerateSerializer, Immutable, Alias("gcm.review-state")]
+public sealed record ReviewState
+{
+    /// <summary>Bumped by every accepted change; the ETag of the review and the order of its snapshots.</summary>
+    [Id(0)] public long Version { get; init; }
+
+    [Id(1)] public Participation Participation { get; init; }
+
+    /// <summary>Only milestones that ever changed are stored; a missing one is not started.</summary>
+    [Id(2)] public ImmutableSortedDictionary<Milestone, MilestoneRecord> Milestones { get; init; } =
+        ImmutableSortedDictionary<Milestone, MilestoneRecord>.Empty;
+
+    [Id(3)] public Evidence Evidence { get; init; } = Evidence.None;
+
+    /// <summary>Append-only audit trail.</summary>
+    [Id(4)] public ImmutableList<HistoryEntry> History { get; init; } = [];
+
+    /// <summary>Region grain keys this review pushes its snapshots to. Empty: the review does not exist.</summary>
+    [Id(5)] public ImmutableSortedSet<string> Regions { get; init; } = ImmutableSortedSet<string>.Empty.WithComparer(StringComparer.Ordinal);
+
+    [Id(6)] public DateTimeOffset? UpdatedAt { get; init; }
+
+    public MilestoneRecord this[Milestone milestone] => Milestones.GetValueOrDefault(milestone, MilestoneRecord.NotStarted);
+
+    public ReviewSnapshot ToSnapshot(string country) => new(
+        country,
+        Participation,
+        Contracts.Milestones.All.ToImmutableSortedDictionary(m => m, m => this[m].Status),
+        Evidence.Objectives,
+        Version);
+
+    public ReviewView ToView(string cycle, string country, string name) => new(
+        cycle,
+        country,
+        name,
+        Participation,
+        Contracts.Milestones.All.ToImmutableSortedDictionary(m => m, m => this[m]),
+        Evidence,
+        [.. Regions.Select(r => Keys.Split(r).Part)],
+        Version,
+        UpdatedAt);
+}

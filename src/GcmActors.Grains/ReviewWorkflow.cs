@@ -1,0 +1,243 @@
+using System.Collections.Immutable;
+using GcmActors.Contracts;
+
+namespace GcmActors.Grains;
+
+/// <summary>What the rules decided: the outcome and, when applied, the state to persist.</summary>
+public readonly record struct Decision(Outcome Outcome, ReviewState State, string? Detail = null)
+{
+    public static Decision Unchanged(ReviewState state) => new(Outcome.Unchanged, state);
+
+    public static Decision Reject(Outcome outcome, ReviewState state, string detail) => new(outcome, state, detail);
+}
+
+/// <summary>
+/// The workflow rules of a voluntary GCM review, as pure functions of (state, command, time).
+/// <list type="bullet">
+/// <item>The first three milestones may progress in any order (reality is not linear).</item>
+/// <item><c>approved</c> can only be completed once <c>data-collected</c> is completed, and <c>submitted</c>
+/// once <c>approved</c> is; a prerequisite cannot be reopened while its dependent stays completed.</item>
+/// <item>Reopening a completed milestone needs a reason.</item>
+/// <item>A State that does not participate records no milestone progress.</item>
+/// <item>An update already in effect changes nothing (safe retries); every accepted change bumps the
+/// version and appends one history entry per changed field.</item>
+/// </list>
+/// </summary>
+public static class ReviewWorkflow
+{
+    public const int ObjectiveCount = 23;
+    public const int MaxNoteLength = 2000;
+    public const int MaxTagLength = 80;
+    public const int MaxListLength = 100;
+
+    /// <summary>Dependent milestone, and the milestone that must be completed before it can be.</summary>
+    private static readonly (Milestone Dependent, Milestone Prerequisite)[] s_prerequisites =
+    [
+        (Milestone.Approved, Milestone.DataCollected),
+        (Milestone.Submitted, Milestone.Approved),
+    ];
+
+    public static Decision RecordMilestone(ReviewState state, MilestoneUpdate update, DateTimeOffset now)
+    {
+        if (Validate(update) is { } invalid)
+        {
+            return Decision.Reject(Outcome.Invalid, state, invalid);
+        }
+
+        var changes = new List<(string Field, string? From, string? To, string? Note)>();
+        var current = state[update.Milestone];
+        var slug = GcmJson.Slug(update.Milestone);
+        var record = current;
+
+        if (update.Status != current.Status)
+        {
+            if (RuleFor(state, update, current) is { } violation)
+            {
+                return Reject(state, update.ExpectedVersion, Outcome.RuleViolated, violation);
+            }
+
+            var reopening = current.Status == MilestoneStatus.Completed;
+            record = new MilestoneRecord(
+                update.Status,
+                now,
+                update.Note ?? current.Note,
+                reopening ? update.Reason!.Trim() : null);
+            changes.Add(($"milestones.{slug}.status", GcmJson.Slug(current.Status), GcmJson.Slug(update.Status),
+                reopening ? update.Reason : update.Note));
+        }
+        else if (update.Note is not null && update.Note != current.Note)
+        {
+            record = current with { Note = update.Note, UpdatedAt = now };
+            changes.Add(($"milestones.{slug}.note", current.Note, update.Note, null));
+        }
+
+        var evidence = state.Evidence;
+        if (update.CoordinationBody is { } body && body != evidence.CoordinationBody)
+        {
+            changes.Add(("evidence.coordination-body", Describe(evidence.CoordinationBody), Describe(body), null));
+            evidence = evidence with { CoordinationBody = body };
+        }
+
+        if (update.Stakeholders is { } stakeholders && !stakeholders.SequenceEqual(evidence.Stakeholders))
+        {
+            changes.Add(("evidence.stakeholders", Describe(evidence.Stakeholders), Describe(stakeholders), null));
+            evidence = evidence with { Stakeholders = stakeholders };
+        }
+
+        if (update.Objectives is { } objectives)
+        {
+            var sorted = objectives.Distinct().Order().ToImmutableArray();
+            if (!sorted.SequenceEqual(evidence.Objectives))
+            {
+                changes.Add(("evidence.objectives", string.Join(',', evidence.Objectives), string.Join(',', sorted), null));
+                evidence = evidence with { Objectives = sorted };
+            }
+        }
+
+        if (update.Challenges is { } challenges)
+        {
+            var tags = challenges.Select(c => c.Trim()).Distinct(StringComparer.Ordinal).ToImmutableArray();
+            if (!tags.SequenceEqual(evidence.Challenges))
+            {
+                changes.Add(("evidence.challenges", string.Join(", ", evidence.Challenges), string.Join(", ", tags), null));
+                evidence = evidence with { Challenges = tags };
+            }
+        }
+
+        if (changes.Count == 0)
+        {
+            return Decision.Unchanged(state);
+        }
+
+        if (update.ExpectedVersion is { } expected && expected != state.Version)
+        {
+            return VersionMismatch(state, expected);
+        }
+
+        return Accept(
+            state with { Milestones = state.Milestones.SetItem(update.Milestone, record), Evidence = evidence },
+            changes, update.Actor, now);
+    }
+
+    public static Decision SetParticipation(ReviewState state, ParticipationUpdate update, DateTimeOffset now)
+    {
+        if (update.Note is { Length: > MaxNoteLength })
+        {
+            return Decision.Reject(Outcome.Invalid, state, $"note is longer than {MaxNoteLength} characters");
+        }
+
+        if (update.Participation == state.Participation)
+        {
+            return Decision.Unchanged(state);
+        }
+
+        if (update.ExpectedVersion is { } expected && expected != state.Version)
+        {
+            return VersionMismatch(state, expected);
+        }
+
+        return Accept(
+            state with { Participation = update.Participation },
+            [("participation", GcmJson.Slug(state.Participation), GcmJson.Slug(update.Participation), update.Note)],
+            update.Actor, now);
+    }
+
+    /// <summary>Adds a region to the review's routing list. Not a change of the review itself: no version bump.</summary>
+    public static ReviewState JoinRegion(ReviewState state, string regionKey) =>
+        state with { Regions = state.Regions.Add(regionKey) };
+
+    public static ReviewState LeaveRegion(ReviewState state, string regionKey) =>
+        state with { Regions = state.Regions.Remove(regionKey) };
+
+    private static string? RuleFor(ReviewState state, MilestoneUpdate update, MilestoneRecord current)
+    {
+        if (state.Participation == Participation.NotParticipating)
+        {
+            return "this State does not participate in the review cycle; record its participation first";
+        }
+
+        var slug = GcmJson.Slug(update.Milestone);
+        if (current.Status == MilestoneStatus.Completed && string.IsNullOrWhiteSpace(update.Reason))
+        {
+            return $"reopening the completed milestone '{slug}' needs a reason";
+        }
+
+        foreach (var (dependent, prerequisite) in s_prerequisites)
+        {
+            if (update.Status == MilestoneStatus.Completed && update.Milestone == dependent
+                && state[prerequisite].Status != MilestoneStatus.Completed)
+            {
+                return $"'{slug}' needs '{GcmJson.Slug(prerequisite)}' completed first";
+            }
+
+            if (current.Status == MilestoneStatus.Completed && update.Milestone == prerequisite
+                && state[dependent].Status == MilestoneStatus.Completed)
+            {
+                return $"'{slug}' cannot be reopened while '{GcmJson.Slug(dependent)}' is completed; reopen that first";
+            }
+        }
+
+        return null;
+    }
+
+    private static string? Validate(MilestoneUpdate update)
+    {
+        if (!Enum.IsDefined(update.Milestone) || !Enum.IsDefined(update.Status))
+        {
+            return "unknown milestone or status";
+        }
+
+        if (update.Note is { Length: > MaxNoteLength } || update.Reason is { Length: > MaxNoteLength })
+        {
+            return $"note and reason are limited to {MaxNoteLength} characters";
+        }
+
+        if (update.CoordinationBody is { } body && (string.IsNullOrWhiteSpace(body.Name) || body.Name.Length > MaxTagLength * 2))
+        {
+            return "coordinationBody.name is required (at most 160 characters)";
+        }
+
+        if (update.Stakeholders is { } stakeholders
+            && (stakeholders.Length > MaxListLength || stakeholders.Any(s => s is null || string.IsNullOrWhiteSpace(s.Name) || !Enum.IsDefined(s.Kind))))
+        {
+            return $"every stakeholder needs a name and a kind (at most {MaxListLength} stakeholders)";
+        }
+
+        if (update.Objectives is { } objectives && objectives.Any(o => o is < 1 or > ObjectiveCount))
+        {
+            return $"GCM objectives are numbered 1 to {ObjectiveCount}";
+        }
+
+        if (update.Challenges is { } challenges
+            && (challenges.Length > MaxListLength || challenges.Any(c => string.IsNullOrWhiteSpace(c) || c.Trim().Length > MaxTagLength)))
+        {
+            return $"challenges are short tags (1 to {MaxTagLength} characters, at most {MaxListLength})";
+        }
+
+        return null;
+    }
+
+    private static Decision Reject(ReviewState state, long? expectedVersion, Outcome outcome, string detail) =>
+        expectedVersion is { } expected && expected != state.Version
+            ? VersionMismatch(state, expected)
+            : Decision.Reject(outcome, state, detail);
+
+    private static Decision VersionMismatch(ReviewState state, long expected) =>
+        Decision.Reject(Outcome.VersionMismatch, state, $"the review is at version {state.Version}, not {expected}");
+
+    private static Decision Accept(
+        ReviewState state, IEnumerable<(string Field, string? From, string? To, string? Note)> changes, string actor, DateTimeOffset now)
+    {
+        var version = state.Version + 1;
+        var entries = changes.Select(c => new HistoryEntry(version, now, actor, c.Field, c.From, c.To, c.Note));
+        return new Decision(
+            Outcome.Applied,
+            state with { Version = version, History = state.History.AddRange(entries), UpdatedAt = now });
+    }
+
+    private static string? Describe(CoordinationBody? body) =>
+        body is null ? null : body.LeadMinistry is null ? body.Name : $"{body.Name} (lead: {body.LeadMinistry})";
+
+    private static string Describe(ImmutableArray<Stakeholder> stakeholders) =>
+        string.Join("; ", stakeholders.Select(s => $"{s.Name} ({GcmJson.Slug(s.Kind)})"));
+}

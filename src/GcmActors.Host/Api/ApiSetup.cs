@@ -1,0 +1,115 @@
+using System.Data.Common;
+using GcmActors.Contracts;
+using GcmActors.Host.Hosting;
+using GcmActors.Host.Security;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.IdentityModel.Tokens;
+using Scalar.AspNetCore;
+
+namespace GcmActors.Host.Api;
+
+public static class ApiSetup
+{
+    /// <summary>Largest request body accepted; a region PUT with every UN Member State is far below it.</summary>
+    public const long MaxBodyBytes = 64 * 1024;
+
+    public static WebApplicationBuilder AddGcmApi(this WebApplicationBuilder builder, GcmOptions options)
+    {
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = MaxBodyBytes);
+        builder.Services.ConfigureHttpJsonOptions(o => GcmJson.Configure(o.SerializerOptions));
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+        {
+            var status = context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode;
+            if (context.ProblemDetails.Type is null || context.ProblemDetails.Type.StartsWith("https://tools.ietf.org", StringComparison.Ordinal))
+            {
+                context.ProblemDetails.Type = Problems.TypeOf(status);
+                context.ProblemDetails.Title = Problems.TitleOf(status) ?? context.ProblemDetails.Title;
+            }
+
+            if (context.Exception is BadHttpRequestException bad)
+            {
+                // Say what was wrong with the request, never how the server is built.
+                context.ProblemDetails.Detail = bad.InnerException is System.Text.Json.JsonException json ? json.Message : bad.Message;
+            }
+
+            context.ProblemDetails.Extensions["traceId"] = context.HttpContext.TraceIdentifier;
+        });
+        builder.Services.AddOpenApi();
+
+        var tokens = Tokens.LoadOrCreate(options.DataPath);
+        builder.Services.AddSingleton(tokens);
+        var auth = builder.Configuration.GetSection("Gcm:Auth");
+        var audience = auth["Audience"] is { Length: > 0 } a ? a : Tokens.Issuer;
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
+        {
+            o.MapInboundClaims = false;
+            if (auth["Authority"] is { Length: > 0 } authority)
+            {
+                // A deployment that trusts an external OpenID Connect authority: its tokens carry role and scope.
+                o.Authority = authority;
+                o.Audience = audience;
+                o.TokenValidationParameters.RoleClaimType = Tokens.RoleClaim;
+            }
+            else
+            {
+                o.TokenValidationParameters = new TokenValidationParameters
+                {
+                    ValidIssuer = Tokens.Issuer,
+                    ValidAudience = audience,
+                    IssuerSigningKey = tokens.Key,
+                    RoleClaimType = Tokens.RoleClaim,
+                    NameClaimType = "sub",
+                };
+            }
+        });
+        builder.Services.AddAuthorization(Access.AddPolicies);
+        builder.Services.AddSingleton<IAuthorizationHandler, ScopeHandler>();
+        builder.Services.AddSingleton<IAuthorizationHandler, ReadHandler>();
+        builder.Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
+        builder.Services.AddSingleton(new ReadAccess { Mode = auth["RequireTokenForReads"] ?? "auto" });
+        return builder;
+    }
+
+    public static WebApplication UseGcmApi(this WebApplication app)
+    {
+        app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusFor });
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        var reads = app.Services.GetRequiredService<ReadAccess>();
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+            reads.Decide(addresses);
+            app.Logger.LogInformation("Listening on {Addresses}; reads {Reads}", string.Join(", ", addresses),
+                reads.RequireToken ? "require a token" : "are open (loopback only)");
+        });
+
+        app.MapOpenApi();
+        app.MapScalarApiReference();
+        app.MapGet("/", () => TypedResults.Ok(new
+        {
+            service = "GcmActors",
+            openApi = "/openapi/v1.json",
+            reference = "/scalar",
+            example = "/api/cycles/2020/regions/arab",
+        })).ExcludeFromDescription();
+        return app;
+    }
+
+    /// <summary>Failures that are not the client's fault: storage or cluster down is 503, anything else a bug (500).</summary>
+    private static int StatusFor(Exception exception) => exception switch
+    {
+        BadHttpRequestException bad => bad.StatusCode,
+        DbException or TimeoutException or SiloUnavailableException or OrleansMessageRejectionException => StatusCodes.Status503ServiceUnavailable,
+        OrleansException { InnerException: DbException or TimeoutException } => StatusCodes.Status503ServiceUnavailable,
+        Orleans.Storage.InconsistentStateException => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+}

@@ -1,0 +1,99 @@
+using System.Collections.Immutable;
+using GcmActors.Contracts;
+using GcmActors.Host.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace GcmActors.Host.Api;
+
+/// <summary>Regional rounds: the dashboard document (GET) and the co-organizers' configuration (PUT).</summary>
+public static class RegionApi
+{
+    public static IEndpointRouteBuilder MapRegionApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/cycles/{cycle}/regions/{region}").WithTags("Regions");
+
+        group.MapGet("", GetProgressAsync)
+            .WithName("GetRegionProgress")
+            .WithSummary("Regional progress for dashboards: members, counts per milestone, who lags. Supports If-None-Match.")
+            .Produces<RegionProgress>(StatusCodes.Status200OK, "application/json")
+            .Produces(StatusCodes.Status304NotModified)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(Access.Read);
+
+        group.MapPut("", ConfigureAsync)
+            .WithName("ConfigureRegion")
+            .WithSummary("Creates or changes a regional round (co-organizer of that region, or admin). Honours If-Match.")
+            .Accepts<RegionRequest>("application/json")
+            .Produces<RegionProgress>(StatusCodes.Status200OK, "application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .RequireAuthorization(Access.WriteRegion);
+
+        return app;
+    }
+
+    public static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> GetProgressAsync(
+        string cycle, string region, HttpContext context, IGrainFactory grains)
+    {
+        if (!Keys.IsCycle(cycle) || !Keys.IsRegion(region))
+        {
+            return Problems.NotFound($"no regional round '{region}' in cycle '{cycle}'");
+        }
+
+        var document = await grains.GetGrain<IRegionGrain>(Keys.Region(cycle, region)).GetProgressAsync();
+        return document is null
+            ? Problems.NotFound($"no regional round '{region}' in cycle {cycle}")
+            : Serve(context, document);
+    }
+
+    public static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> ConfigureAsync(
+        string cycle, string region, RegionRequest? body, HttpContext context, IGrainFactory grains)
+    {
+        if (!Keys.IsCycle(cycle) || !Keys.IsRegion(region))
+        {
+            return Problems.BadRequest("the cycle is a year (e.g. 2020) and the region a lowercase slug (e.g. arab)");
+        }
+
+        if (body is not { Name: not null, Conference: not null, Deadlines: not null, Members: not null })
+        {
+            return Problems.BadRequest("a round needs name, conference, deadlines and members");
+        }
+
+        if (!Http.TryExpectedVersion(context.Request, out var expected))
+        {
+            return Problems.BadRequest("If-Match must be an entity tag returned by GET");
+        }
+
+        var config = new RegionConfig(
+            body.Name.Trim(),
+            body.CoOrganizers ?? [],
+            body.Conference,
+            body.Deadlines,
+            [.. body.Members.Value.Select(m => (m?.Country ?? "").Trim().ToUpperInvariant())]);
+
+        var grain = grains.GetGrain<IRegionGrain>(Keys.Region(cycle, region));
+        var result = await grain.ConfigureAsync(new ConfigureRegion(config, Access.Actor(context.User), expected));
+        if (result.Outcome is not (Outcome.Applied or Outcome.Unchanged))
+        {
+            return Problems.From(result.Outcome, result.Detail);
+        }
+
+        var document = await grain.GetProgressAsync();
+        return Serve(context, document!);
+    }
+
+    private static Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult> Serve(HttpContext context, RegionDocument document)
+    {
+        context.Response.Headers.ETag = document.ETag;
+        context.Response.Headers.CacheControl = "no-cache";
+        if (HttpMethods.IsGet(context.Request.Method) && Http.IfNoneMatch(context.Request, document.ETag))
+        {
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        // The grain hands over bytes it serialized once per change; nothing is re-serialized here.
+        return TypedResults.Bytes(document.Json, "application/json");
+    }
+}

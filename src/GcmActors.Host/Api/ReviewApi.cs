@@ -1,0 +1,169 @@
+using System.Collections.Immutable;
+using GcmActors.Contracts;
+using GcmActors.Grains;
+using GcmActors.Host.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace GcmActors.Host.Api;
+
+/// <summary>One State's review: read it, its history, and (as that State's ministry) advance its milestones.</summary>
+public static class ReviewApi
+{
+    public static IEndpointRouteBuilder MapReviewApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/cycles/{cycle}/reviews/{country}").WithTags("Reviews");
+
+        group.MapGet("", GetAsync)
+            .WithName("GetReview")
+            .WithSummary("One State's review with its milestones and evidence. ETag is the version; supports If-None-Match.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(Access.Read);
+
+        group.MapGet("/history", GetHistoryAsync)
+            .WithName("GetReviewHistory")
+            .WithSummary("The audit trail of a review: every accepted change, who made it, when, from what to what.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(Access.Read);
+
+        group.MapPost("/milestones/{milestone}", RecordMilestoneAsync)
+            .WithName("RecordMilestone")
+            .WithSummary("Records a milestone status and evidence (the ministry of that State, or admin). Honours If-Match.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .RequireAuthorization(Access.WriteReview);
+
+        group.MapPut("/participation", SetParticipationAsync)
+            .WithName("SetParticipation")
+            .WithSummary("Records whether the State takes part in this cycle (the ministry of that State, or admin).")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .RequireAuthorization(Access.WriteReview);
+
+        return app;
+    }
+
+    public static async Task<Results<Ok<ReviewView>, StatusCodeHttpResult, ProblemHttpResult>> GetAsync(
+        string cycle, string country, HttpContext context, IGrainFactory grains)
+    {
+        if (Locate(cycle, country, grains) is not { } grain)
+        {
+            return UnknownState(cycle, country);
+        }
+
+        var review = await grain.GetAsync();
+        if (review is null)
+        {
+            return NoReview(cycle, country);
+        }
+
+        var etag = ETag(review);
+        context.Response.Headers.ETag = etag;
+        context.Response.Headers.CacheControl = "no-cache";
+        return Http.IfNoneMatch(context.Request, etag)
+            ? TypedResults.StatusCode(StatusCodes.Status304NotModified)
+            : TypedResults.Ok(review);
+    }
+
+    public static async Task<Results<Ok<ImmutableArray<HistoryEntry>>, ProblemHttpResult>> GetHistoryAsync(
+        string cycle, string country, IGrainFactory grains)
+    {
+        if (Locate(cycle, country, grains) is not { } grain)
+        {
+            return UnknownState(cycle, country);
+        }
+
+        return await grain.GetHistoryAsync() is { } history ? TypedResults.Ok(history) : NoReview(cycle, country);
+    }
+
+    public static async Task<Results<Ok<ReviewView>, ProblemHttpResult>> RecordMilestoneAsync(
+        string cycle, string country, string milestone, MilestoneRequest? body, HttpContext context, IGrainFactory grains)
+    {
+        if (Locate(cycle, country, grains) is not { } grain)
+        {
+            return UnknownState(cycle, country);
+        }
+
+        if (!GcmJson.TryParseSlug<Milestone>(milestone, out var step))
+        {
+            return Problems.NotFound(
+                $"unknown milestone '{milestone}'; milestones are {string.Join(", ", Milestones.All.Select(GcmJson.Slug))}");
+        }
+
+        if (body?.Status is not { } status)
+        {
+            return Problems.BadRequest("the body needs a status: not-started, in-progress or completed");
+        }
+
+        if (!Http.TryExpectedVersion(context.Request, out var expected))
+        {
+            return Problems.BadRequest("If-Match must be the review's ETag (its version)");
+        }
+
+        var update = new MilestoneUpdate(
+            step, status, Access.Actor(context.User), body.Note, body.Reason, body.CoordinationBody,
+            body.Stakeholders, body.Objectives, body.Challenges, expected);
+        return Reply(context, await grain.RecordMilestoneAsync(update));
+    }
+
+    public static async Task<Results<Ok<ReviewView>, ProblemHttpResult>> SetParticipationAsync(
+        string cycle, string country, ParticipationRequest? body, HttpContext context, IGrainFactory grains)
+    {
+        if (Locate(cycle, country, grains) is not { } grain)
+        {
+            return UnknownState(cycle, country);
+        }
+
+        if (body?.Participation is not { } participation)
+        {
+            return Problems.BadRequest("the body needs participation: participating or not-participating");
+        }
+
+        if (!Http.TryExpectedVersion(context.Request, out var expected))
+        {
+            return Problems.BadRequest("If-Match must be the review's ETag (its version)");
+        }
+
+        var update = new ParticipationUpdate(participation, Access.Actor(context.User), body.Note, expected);
+        return Reply(context, await grain.SetParticipationAsync(update));
+    }
+
+    private static Results<Ok<ReviewView>, ProblemHttpResult> Reply(HttpContext context, ReviewResult result)
+    {
+        if (result.Outcome is not (Outcome.Applied or Outcome.Unchanged))
+        {
+            return Problems.From(result.Outcome, result.Detail);
+        }
+
+        context.Response.Headers.ETag = ETag(result.Review!);
+        return TypedResults.Ok(result.Review!);
+    }
+
+    /// <summary>The review grain for a known ISO3 code, or null when the code is not a country.</summary>
+    private static IReviewGrain? Locate(string cycle, string country, IGrainFactory grains)
+    {
+        if (!Keys.IsCycle(cycle) || !Keys.IsCountryShape(country))
+        {
+            return null;
+        }
+
+        var code = country.ToUpperInvariant();
+        return CountryCatalog.Default.Contains(code) ? grains.GetGrain<IReviewGrain>(Keys.Review(cycle, code)) : null;
+    }
+
+    private static ProblemHttpResult UnknownState(string cycle, string country) =>
+        Keys.IsCycle(cycle) && !Keys.IsCountryShape(country)
+            ? Problems.BadRequest($"'{country}' is not an ISO 3166-1 alpha-3 code (three letters, e.g. LBN)")
+            : Problems.NotFound($"'{country}' is not a known State, or '{cycle}' is not a review cycle");
+
+    private static ProblemHttpResult NoReview(string cycle, string country) =>
+        Problems.NotFound($"{country.ToUpperInvariant()} has no review in cycle {cycle} (it belongs to no regional round of that cycle)");
+
+    private static string ETag(ReviewView review) => $"\"{review.Version}\"";
+}

@@ -1,0 +1,34 @@
+namespace GcmActors.Host.Hosting;
+
+/// <summary>The "Gcm" configuration section (env: Gcm__Name, command line: --Gcm:Name=value).</summary>
+public sealed class GcmOptions
+{
+    public const string Section = "Gcm";
+
+    /// <summary><c>silo</c> (grains + HTTP API, the default) or <c>client</c> (HTTP front end of a running silo).</summary>
+    public string Role { get; set; } = "silo";
+
+    /// <summary><c>sqlite</c>: an embedded file under <see cref="DataDirectory"/>, single node.</summary>
+    public string Storage { get; set; } = "sqlite";
+
+    /// <summary>Where the SQLite file and the token signing key live. Relative paths start at the working directory.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>Seed file applied to an empty store (relative paths start at the application folder), or <c>none</c>.</summary>
+    public string Seed { get; set; } = "seed/arab-2020.json";
+
+    public int SiloPort { get; set; } = 11111;
+
+    public int GatewayPort { get; set; } = 30000;
+
+    public string DataPath => Path.GetFullPath(DataDirectory);
+
+    public string SqliteFile => Path.Combine(DataPath, "gcm.db");
+
+    public string? SeedPath => string.Equals(Seed, "none", StringComparison.OrdinalIgnoreCase) || string.IsNullOrWhiteSpace(Seed)
+        ? null
+        : Path.IsPathRooted(Seed) ? Seed : Path.Combine(AppContext.BaseDirectory, Seed);
+
+    public static GcmOptions From(IConfiguration configuration) =>
+        configuration.GetSection(Section).Get<GcmOptions>() ?? new GcmOptions();
+}

@@ -1,0 +1,66 @@
+using Microsoft.Data.Sqlite;
+
+namespace GcmActors.Host.Hosting;
+
+/// <summary>
+/// The embedded store: one SQLite file used through the Orleans ADO.NET providers, with the project's
+/// own schema scripts (deploy/sql/sqlite) applied idempotently at start.
+/// </summary>
+public static class SqliteStore
+{
+    /// <summary>
+    /// The ADO.NET invariant name Orleans knows for SQLite. Orleans 10 resolves it to Microsoft.Data.Sqlite's
+    /// factory (no System.Data.SQLite package is involved).
+    /// </summary>
+    public const string Invariant = "System.Data.SQLite";
+
+    public static string ConnectionString(string file) => new SqliteConnectionStringBuilder
+    {
+        DataSource = file,
+        Mode = SqliteOpenMode.ReadWriteCreate,
+        Pooling = true,
+        // Microsoft.Data.Sqlite retries a busy database for up to this many seconds.
+        DefaultTimeout = 30,
+    }.ToString();
+
+    /// <summary>Runs every script of <paramref name="scriptsDirectory"/> in name order. Each one is idempotent.</summary>
+    public static async Task ApplySchemaAsync(string connectionString, string scriptsDirectory, CancellationToken cancellationToken)
+    {
+        var scripts = Directory.GetFiles(scriptsDirectory, "*.sql").Order(StringComparer.Ordinal).ToList();
+        if (scripts.Count == 0)
+        {
+            throw new InvalidOperationException($"No schema scripts in {scriptsDirectory}.");
+        }
+
+        await using var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+
+        // Write-ahead logging lets dashboards read while grains write; it is a property of the file, set once.
+        await ExecuteAsync(connection, "PRAGMA journal_mode=WAL;", cancellationToken);
+        foreach (var script in scripts)
+        {
+            await ExecuteAsync(connection, await File.ReadAllTextAsync(script, cancellationToken), cancellationToken);
+        }
+    }
+
+    private static async Task ExecuteAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}
+
+/// <summary>Applies the schema before the silo starts (it is registered ahead of Orleans).</summary>
+internal sealed class SchemaMigrator(GcmOptions options, ILogger<SchemaMigrator> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(options.DataPath);
+        var scripts = Path.Combine(AppContext.BaseDirectory, "sql", "sqlite");
+        await SqliteStore.ApplySchemaAsync(SqliteStore.ConnectionString(options.SqliteFile), scripts, cancellationToken);
+        logger.LogInformation("Embedded store ready at {File}", options.SqliteFile);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

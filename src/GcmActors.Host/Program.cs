@@ -1,0 +1,30 @@
+using GcmActors.Host.Api;
+using GcmActors.Host.Hosting;
+using GcmActors.Host.Security;
+
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    Args = args.SkipWhile(a => a == "token").ToArray(),
+    // appsettings.json and the seed travel with the binaries, wherever the command is run from.
+    ContentRootPath = AppContext.BaseDirectory,
+});
+
+if (args.FirstOrDefault() == "token")
+{
+    return TokenCommand.Run(args[1..], builder.Configuration, Console.Out, Console.Error);
+}
+
+var options = GcmOptions.From(builder.Configuration);
+builder.Services.AddSingleton(options);
+builder.AddGcmOrleans(options);
+builder.AddGcmApi(options);
+
+var app = builder.Build();
+app.UseGcmApi();
+app.MapRegionApi();
+app.MapReviewApi();
+app.Run();
+return 0;
+
+/// <summary>Entry point, visible to the tests that start the host.</summary>
+public partial class Program;
