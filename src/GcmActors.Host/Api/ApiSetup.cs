@@ -22,6 +22,7 @@ public static class ApiSetup
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = MaxBodyBytes);
         builder.Services.ConfigureHttpJsonOptions(o => GcmJson.Configure(o.SerializerOptions));
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.Configure<RouteOptions>(RouteConstraints.Register);
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
         {
             var status = context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode;
@@ -33,8 +34,15 @@ public static class ApiSetup
 
             if (context.Exception is BadHttpRequestException bad)
             {
-                // Say what was wrong with the request, never how the server is built.
-                context.ProblemDetails.Detail = bad.InnerException is System.Text.Json.JsonException json ? json.Message : bad.Message;
+                // Say what was wrong with the request, never how the server is built (no type names).
+                context.ProblemDetails.Detail = bad.InnerException is System.Text.Json.JsonException json
+                    ? $"the JSON body is malformed or has a value of the wrong kind at '{json.Path ?? "$"}' "
+                      + $"(line {json.LineNumber + 1}, byte {json.BytePositionInLine}); enum values are kebab-case, e.g. in-progress"
+                    : bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? $"bodies are limited to {MaxBodyBytes} bytes" : bad.Message;
+            }
+            else if (status == StatusCodes.Status404NotFound && context.ProblemDetails.Detail is null)
+            {
+                context.ProblemDetails.Detail = RouteConstraints.NotFoundHint;
             }
 
             context.ProblemDetails.Extensions["traceId"] = context.HttpContext.TraceIdentifier;

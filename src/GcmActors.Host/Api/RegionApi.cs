@@ -10,7 +10,7 @@ public static class RegionApi
 {
     public static IEndpointRouteBuilder MapRegionApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/cycles/{cycle}/regions/{region}").WithTags("Regions");
+        var group = app.MapGroup("/api/cycles/{cycle:cycle}/regions/{region:region}").WithTags("Regions");
 
         group.MapGet("", GetProgressAsync)
             .WithName("GetRegionProgress")

@@ -11,7 +11,7 @@ public static class ReviewApi
 {
     public static IEndpointRouteBuilder MapReviewApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/cycles/{cycle}/reviews/{country}").WithTags("Reviews");
+        var group = app.MapGroup("/api/cycles/{cycle:cycle}/reviews/{country:iso3}").WithTags("Reviews");
 
         group.MapGet("", GetAsync)
             .WithName("GetReview")
@@ -25,7 +25,7 @@ public static class ReviewApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .RequireAuthorization(Access.Read);
 
-        group.MapPost("/milestones/{milestone}", RecordMilestoneAsync)
+        group.MapPost("/milestones/{milestone:milestone}", RecordMilestoneAsync)
             .WithName("RecordMilestone")
             .WithSummary("Records a milestone status and evidence (the ministry of that State, or admin). Honours If-Match.")
             .ProducesProblem(StatusCodes.Status400BadRequest)

@@ -22,7 +22,8 @@ public static class OrleansSetup
                 builder.Services.AddHostedService<SchemaMigrator>();
                 builder.UseOrleans(silo =>
                 {
-                    silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort);
+                    // Reminder rows are keyed by ServiceId: keep it stable across restarts and versions.
+                    silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: "gcm-actors", clusterId: "gcm");
                     silo.AddGcmGrains(SqliteStore.Invariant, SqliteStore.ConnectionString(options.SqliteFile));
                     silo.Services.Configure<ReviewSyncOptions>(builder.Configuration.GetSection("Gcm:Sync"));
                 });
@@ -30,7 +31,12 @@ public static class OrleansSetup
                 break;
             case "client":
                 builder.UseOrleansClient(client =>
-                    client.UseStaticClustering(new IPEndPoint(IPAddress.Loopback, options.GatewayPort)));
+                    client.UseStaticClustering(new IPEndPoint(IPAddress.Loopback, options.GatewayPort))
+                        .Configure<ClusterOptions>(o =>
+                        {
+                            o.ServiceId = "gcm-actors";
+                            o.ClusterId = "gcm";
+                        }));
                 break;
             default:
                 throw new InvalidOperationException($"Gcm:Role must be 'silo' or 'client', not '{options.Role}'.");
@@ -45,11 +51,6 @@ public static class OrleansSetup
     /// </summary>
     public static ISiloBuilder AddGcmGrains(this ISiloBuilder silo, string invariant, string connectionString)
     {
-        silo.Configure<ClusterOptions>(o =>
-        {
-            o.ClusterId = "gcm";
-            o.ServiceId = "gcm-actors";
-        });
         silo.AddAdoNetGrainStorage(GcmStorage.Name, o =>
         {
             o.Invariant = invariant;

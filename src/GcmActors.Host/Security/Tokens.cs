@@ -60,7 +60,7 @@ public sealed class Tokens
         return new Tokens(new SymmetricSecurityKey(bytes) { KeyId = Convert.ToHexString(SHA256.HashData(bytes))[..16] });
     }
 
-    public string Issue(string role, string? scope, TimeSpan lifetime, string audience, string? subject = null)
+    public string Issue(string role, string? scope, TimeSpan lifetime, string audience, string? subject = null, DateTime? issuedAt = null)
     {
         var claims = new Dictionary<string, object>
         {
@@ -72,7 +72,7 @@ public sealed class Tokens
             claims[ScopeClaim] = scope;
         }
 
-        var now = DateTime.UtcNow;
+        var now = issuedAt ?? DateTime.UtcNow;
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Issuer = Issuer,

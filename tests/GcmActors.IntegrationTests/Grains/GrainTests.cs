@@ -1,0 +1,253 @@
+using System.Collections.Immutable;
+using GcmActors.Contracts;
+using Microsoft.Data.Sqlite;
+
+namespace GcmActors.IntegrationTests.Grains;
+
+/// <summary>Review and region grains in a real silo on the real SQLite provider. Each test owns its cycle.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class GrainTests(ClusterFixture fixture)
+{
+    private static int s_cycle = 3000;
+
+    private static readonly ImmutableSortedDictionary<Milestone, DateOnly> Deadlines = new Dictionary<Milestone, DateOnly>
+    {
+        [Milestone.CoordinationBodyAppointed] = new(2020, 8, 31),
+        [Milestone.TemplateShared] = new(2020, 8, 31),
+        [Milestone.DataCollected] = new(2020, 9, 15),
+        [Milestone.Approved] = new(2020, 9, 29),
+        [Milestone.Submitted] = new(2020, 10, 6),
+    }.ToImmutableSortedDictionary();
+
+    private static string NewCycle() => Interlocked.Increment(ref s_cycle).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static RegionConfig Round(params string[] members) => new(
+        "Test round", ["ESCWA", "IOM", "LAS"],
+        new Conference(new DateOnly(2020, 12, 1), new DateOnly(2020, 12, 2), ConferenceModality.Undecided),
+        Deadlines, [.. members]);
+
+    private static MilestoneUpdate Set(Milestone milestone, MilestoneStatus status, string? note = null) =>
+        new(milestone, status, "ministry:test", note);
+
+    [Fact]
+    public async Task RecordMilestone_WhenAccepted_ShowsInTheNextRegionRead()
+    {
+        var cycle = NewCycle();
+        var region = await fixture.ConfigureRegionAsync(cycle, "arab", Round("LBN", "SYR"));
+
+        var result = await fixture.Review(cycle, "LBN").RecordMilestoneAsync(Set(Milestone.DataCollected, MilestoneStatus.Completed, "all in"));
+
+        Assert.Equal(Outcome.Applied, result.Outcome);
+        Assert.Equal(1, result.Review!.Version);
+        var progress = await ClusterFixture.ProgressAsync(region);
+        var lbn = Assert.Single(progress.Members, m => m.Country == "LBN");
+        Assert.Equal(MilestoneStatus.Completed, lbn.Milestones[Milestone.DataCollected]);
+        Assert.Equal(1, lbn.Version);
+        Assert.Equal(new StatusCounts(1, 0, 1), progress.Counts[Milestone.DataCollected]);
+    }
+
+    [Fact]
+    public async Task RecordMilestone_WhenDataNotCollected_RejectsApprovalAndWritesNothing()
+    {
+        var cycle = NewCycle();
+        var region = await fixture.ConfigureRegionAsync(cycle, "arab", Round("LBN"));
+        var before = await region.GetProgressAsync();
+        var writesBefore = await StorageWritesAsync();
+
+        var result = await fixture.Review(cycle, "LBN").RecordMilestoneAsync(Set(Milestone.Approved, MilestoneStatus.Completed));
+
+        Assert.Equal(Outcome.RuleViolated, result.Outcome);
+        Assert.Equal(0, result.Review!.Version);
+        Assert.Equal(writesBefore, await StorageWritesAsync());
+        Assert.Equal(before!.ETag, (await region.GetProgressAsync())!.ETag);
+    }
+
+    [Fact]
+    public async Task RecordMilestone_CostsOneWriteForTheReviewAndOnePerRegion()
+    {
+        var cycle = NewCycle();
+        await fixture.ConfigureRegionAsync(cycle, "arab", Round("MAR", "TUN"));
+        await fixture.ConfigureRegionAsync(cycle, "africa", Round("MAR", "NGA"));
+        var writesBefore = await StorageWritesAsync();
+
+        await fixture.Review(cycle, "MAR").RecordMilestoneAsync(Set(Milestone.TemplateShared, MilestoneStatus.InProgress));
+
+        Assert.Equal(writesBefore + 3, await StorageWritesAsync());
+    }
+
+    [Fact]
+    public async Task RecordMilestone_WhenRepeated_ChangesNothingAndWritesNothing()
+    {
+        var cycle = NewCycle();
+        await fixture.ConfigureRegionAsync(cycle, "arab", Round("JOR"));
+        var review = fixture.Review(cycle, "JOR");
+        await review.RecordMilestoneAsync(Set(Milestone.CoordinationBodyAppointed, MilestoneStatus.Completed, "focal points named"));
+        var writesBefore = await StorageWritesAsync();
+
+        var again = await review.RecordMilestoneAsync(Set(Milestone.CoordinationBodyAppointed, MilestoneStatus.Completed, "focal points named"));
+
+        Assert.Equal(Outcome.Unchanged, again.Outcome);
+        Assert.Equal(1, again.Review!.Version);
+        Assert.Equal(writesBefore, await StorageWritesAsync());
+        Assert.Single((await review.GetHistoryAsync())!.Value);
+    }
+
+    [Fact]
+    public async Task StateInTwoRegions_HasOneReviewCountedByBoth()
+    {
+        var cycle = NewCycle();
+        var arab = await fixture.ConfigureRegionAsync(cycle, "arab", Round("MAR", "LBN"));
+        var africa = await fixture.ConfigureRegionAsync(cycle, "africa", Round("MAR", "NGA", "SEN"));
+
+        await fixture.Review(cycle, "MAR").RecordMilestoneAsync(Set(Milestone.CoordinationBodyAppointed, MilestoneStatus.Completed));
+
+        var view = await fixture.Review(cycle, "MAR").GetAsync();
+        Assert.Equal<string>(["africa", "arab"], view!.Regions);
+        foreach (var region in new[] { arab, africa })
+        {
+            var progress = await ClusterFixture.ProgressAsync(region);
+            Assert.Equal(MilestoneStatus.Completed, progress.Members.Single(m => m.Country == "MAR").Milestones[Milestone.CoordinationBodyAppointed]);
+            Assert.Equal(1, progress.Counts[Milestone.CoordinationBodyAppointed].Completed);
+        }
+    }
+
+    [Fact]
+    public async Task ChangingMembers_TakesEffectForExistingReviews()
+    {
+        var cycle = NewCycle();
+        var arab = await fixture.ConfigureRegionAsync(cycle, "arab", Round("IRQ"));
+        await fixture.Review(cycle, "IRQ").RecordMilestoneAsync(Set(Milestone.DataCollected, MilestoneStatus.Completed));
+        var africa = await fixture.ConfigureRegionAsync(cycle, "africa", Round("NGA"));
+
+        // IRQ joins the second round with the progress it already has, and leaves the first one.
+        await africa.ConfigureAsync(new ConfigureRegion(Round("NGA", "IRQ"), "test"));
+        await arab.ConfigureAsync(new ConfigureRegion(Round("JOR"), "test"));
+
+        var joined = (await ClusterFixture.ProgressAsync(africa)).Members.Single(m => m.Country == "IRQ");
+        Assert.Equal(MilestoneStatus.Completed, joined.Milestones[Milestone.DataCollected]);
+        Assert.Equal(1, joined.Version);
+        Assert.DoesNotContain((await ClusterFixture.ProgressAsync(arab)).Members, m => m.Country == "IRQ");
+        Assert.Equal<string>(["africa"], (await fixture.Review(cycle, "IRQ").GetAsync())!.Regions);
+
+        // Later changes reach the new round only.
+        await fixture.Review(cycle, "IRQ").RecordMilestoneAsync(Set(Milestone.CoordinationBodyAppointed, MilestoneStatus.InProgress));
+        Assert.Equal(2, (await ClusterFixture.ProgressAsync(africa)).Members.Single(m => m.Country == "IRQ").Version);
+    }
+
+    [Fact]
+    public async Task Review_WithoutRegion_DoesNotExist()
+    {
+        var cycle = NewCycle();
+
+        var result = await fixture.Review(cycle, "FRA").RecordMilestoneAsync(Set(Milestone.TemplateShared, MilestoneStatus.InProgress));
+
+        Assert.Equal(Outcome.NotFound, result.Outcome);
+        Assert.Null(await fixture.Review(cycle, "FRA").GetAsync());
+        Assert.Null(await fixture.Review(cycle, "FRA").GetHistoryAsync());
+    }
+
+    [Fact]
+    public async Task Push_WhenRegionIsDown_IsAcknowledgedAndConvergesFromTheDurableReminder()
+    {
+        var cycle = NewCycle();
+        var region = await fixture.ConfigureRegionAsync(cycle, "arab", Round("SDN"));
+        var regionKey = Keys.Region(cycle, "arab");
+        var review = fixture.Review(cycle, "SDN");
+        fixture.Outage.TakeDown(regionKey);
+        try
+        {
+            var result = await review.RecordMilestoneAsync(Set(Milestone.CoordinationBodyAppointed, MilestoneStatus.InProgress));
+
+            // The ministry hears "ok": the change is durable even though the region missed it.
+            Assert.Equal(Outcome.Applied, result.Outcome);
+            Assert.Equal(0, (await ClusterFixture.ProgressAsync(region)).Members.Single().Version);
+
+            // Forget everything in memory: only SQLite (state and reminder) can make the push happen now.
+            await fixture.Cluster.DeactivateAsync((Orleans.Runtime.IAddressable)review);
+        }
+        finally
+        {
+            fixture.Outage.Restore(regionKey);
+        }
+
+        await fixture.Outage.DeliveredAsync(regionKey, "SDN", 1).WaitAsync(TimeSpan.FromSeconds(60));
+        var member = (await ClusterFixture.ProgressAsync(region)).Members.Single();
+        Assert.Equal(1, member.Version);
+        Assert.Equal(MilestoneStatus.InProgress, member.Milestones[Milestone.CoordinationBodyAppointed]);
+    }
+
+    [Fact]
+    public async Task Lagging_FollowsTheDomainClockAndTheDeadlines()
+    {
+        var cycle = NewCycle();
+        var region = await fixture.ConfigureRegionAsync(cycle, "arab", Round("QAT", "OMN"));
+        await fixture.Review(cycle, "OMN").RecordMilestoneAsync(Set(Milestone.CoordinationBodyAppointed, MilestoneStatus.Completed));
+        await fixture.Review(cycle, "OMN").RecordMilestoneAsync(Set(Milestone.TemplateShared, MilestoneStatus.Completed));
+        var today = DateOnly.FromDateTime(fixture.Time.GetUtcNow().UtcDateTime);
+
+        // Deadlines relative to the fake "today": 10 days ago (the first two milestones) and in the future.
+        var deadlines = new Dictionary<Milestone, DateOnly>
+        {
+            [Milestone.CoordinationBodyAppointed] = today.AddDays(-10),
+            [Milestone.TemplateShared] = today.AddDays(-10),
+            [Milestone.DataCollected] = today.AddDays(5),
+        }.ToImmutableSortedDictionary();
+        var conference = new Conference(today.AddDays(30), today.AddDays(31), ConferenceModality.Virtual);
+        await region.ConfigureAsync(new ConfigureRegion(Round("QAT", "OMN") with { Deadlines = deadlines, Conference = conference }, "test"));
+
+        var progress = await ClusterFixture.ProgressAsync(region);
+        Assert.Equal(30, progress.DaysToConference);
+        Assert.Equal<string>(["QAT"], progress.Lagging);
+        Assert.Equal(10, progress.Members.Single(m => m.Country == "QAT").DaysBehind);
+        Assert.False(progress.Members.Single(m => m.Country == "OMN").Lagging);
+
+        // Seven days later (a date change, no write): OMN now misses data-collected too.
+        fixture.Time.Advance(TimeSpan.FromDays(7));
+        progress = await ClusterFixture.ProgressAsync(region);
+        Assert.Equal(23, progress.DaysToConference);
+        Assert.Equal<string>(["QAT", "OMN"], progress.Lagging);
+        Assert.Equal(17, progress.Members.Single(m => m.Country == "QAT").DaysBehind);
+        Assert.Equal(2, progress.Members.Single(m => m.Country == "OMN").DaysBehind);
+    }
+
+    [Fact]
+    public async Task State_IsPersistedInSqliteAsPlainJson_AndReadBackAfterDeactivation()
+    {
+        var cycle = NewCycle();
+        var region = await fixture.ConfigureRegionAsync(cycle, "arab", Round("PSE"));
+        var review = fixture.Review(cycle, "PSE");
+        await review.RecordMilestoneAsync(Set(Milestone.CoordinationBodyAppointed, MilestoneStatus.InProgress, "focal point named") with
+        {
+            Challenges = ["limited-resources"],
+        });
+
+        await fixture.Cluster.DeactivateAsync((Orleans.Runtime.IAddressable)review);
+        await fixture.Cluster.DeactivateAsync((Orleans.Runtime.IAddressable)region);
+
+        var view = await review.GetAsync();
+        Assert.Equal("focal point named", view!.Milestones[Milestone.CoordinationBodyAppointed].Note);
+        Assert.Equal<string>(["limited-resources"], view.Evidence.Challenges);
+        Assert.Equal(1, (await ClusterFixture.ProgressAsync(region)).Members.Single().Version);
+
+        await using var connection = new SqliteConnection(Host.Hosting.SqliteStore.ConnectionString(fixture.DatabaseFile));
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT PayloadBinary FROM OrleansStorage WHERE GrainIdExtensionString = $key";
+        command.Parameters.AddWithValue("$key", Keys.Review(cycle, "PSE"));
+        var json = System.Text.Encoding.UTF8.GetString((byte[])(await command.ExecuteScalarAsync())!);
+        Assert.Contains("\"focal point named\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"in-progress\"", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("GcmActors", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("$type", json, StringComparison.Ordinal);
+    }
+
+    /// <summary>Every grain-state write bumps its row's version by one, so the sum counts writes.</summary>
+    private async Task<long> StorageWritesAsync()
+    {
+        await using var connection = new SqliteConnection(Host.Hosting.SqliteStore.ConnectionString(fixture.DatabaseFile));
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COALESCE(SUM(Version), 0) FROM OrleansStorage";
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+}
