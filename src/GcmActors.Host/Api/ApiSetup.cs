@@ -47,7 +47,12 @@ public static class ApiSetup
 
             context.ProblemDetails.Extensions["traceId"] = context.HttpContext.TraceIdentifier;
         });
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "GcmActors API";
+            document.Info.Description = "Voluntary GCM reviews of States and regional review progress.";
+            return Task.CompletedTask;
+        }));
 
         var tokens = Tokens.LoadOrCreate(options.DataPath);
         builder.Services.AddSingleton(tokens);

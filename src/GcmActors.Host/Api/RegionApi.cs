@@ -37,11 +37,6 @@ public static class RegionApi
     public static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> GetProgressAsync(
         string cycle, string region, HttpContext context, IGrainFactory grains)
     {
-        if (!Keys.IsCycle(cycle) || !Keys.IsRegion(region))
-        {
-            return Problems.NotFound($"no regional round '{region}' in cycle '{cycle}'");
-        }
-
         var document = await grains.GetGrain<IRegionGrain>(Keys.Region(cycle, region)).GetProgressAsync();
         return document is null
             ? Problems.NotFound($"no regional round '{region}' in cycle {cycle}")
@@ -51,11 +46,6 @@ public static class RegionApi
     public static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> ConfigureAsync(
         string cycle, string region, RegionRequest? body, HttpContext context, IGrainFactory grains)
     {
-        if (!Keys.IsCycle(cycle) || !Keys.IsRegion(region))
-        {
-            return Problems.BadRequest("the cycle is a year (e.g. 2020) and the region a lowercase slug (e.g. arab)");
-        }
-
         if (body is not { Name: not null, Conference: not null, Deadlines: not null, Members: not null })
         {
             return Problems.BadRequest("a round needs name, conference, deadlines and members");

@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using GcmActors.Contracts;
-using GcmActors.Grains;
 using GcmActors.Host.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -52,12 +51,7 @@ public static class ReviewApi
     public static async Task<Results<Ok<ReviewView>, StatusCodeHttpResult, ProblemHttpResult>> GetAsync(
         string cycle, string country, HttpContext context, IGrainFactory grains)
     {
-        if (Locate(cycle, country, grains) is not { } grain)
-        {
-            return UnknownState(cycle, country);
-        }
-
-        var review = await grain.GetAsync();
+        var review = await Review(grains, cycle, country).GetAsync();
         if (review is null)
         {
             return NoReview(cycle, country);
@@ -74,28 +68,14 @@ public static class ReviewApi
     public static async Task<Results<Ok<ImmutableArray<HistoryEntry>>, ProblemHttpResult>> GetHistoryAsync(
         string cycle, string country, IGrainFactory grains)
     {
-        if (Locate(cycle, country, grains) is not { } grain)
-        {
-            return UnknownState(cycle, country);
-        }
-
-        return await grain.GetHistoryAsync() is { } history ? TypedResults.Ok(history) : NoReview(cycle, country);
+        return await Review(grains, cycle, country).GetHistoryAsync() is { } history ? TypedResults.Ok(history) : NoReview(cycle, country);
     }
 
     public static async Task<Results<Ok<ReviewView>, ProblemHttpResult>> RecordMilestoneAsync(
         string cycle, string country, string milestone, MilestoneRequest? body, HttpContext context, IGrainFactory grains)
     {
-        if (Locate(cycle, country, grains) is not { } grain)
-        {
-            return UnknownState(cycle, country);
-        }
-
-        if (!GcmJson.TryParseSlug<Milestone>(milestone, out var step))
-        {
-            return Problems.NotFound(
-                $"unknown milestone '{milestone}'; milestones are {string.Join(", ", Milestones.All.Select(GcmJson.Slug))}");
-        }
-
+        // The route constraint has already matched the slug.
+        GcmJson.TryParseSlug<Milestone>(milestone, out var step);
         if (body?.Status is not { } status)
         {
             return Problems.BadRequest("the body needs a status: not-started, in-progress or completed");
@@ -109,17 +89,12 @@ public static class ReviewApi
         var update = new MilestoneUpdate(
             step, status, Access.Actor(context.User), body.Note, body.Reason, body.CoordinationBody,
             body.Stakeholders, body.Objectives, body.Challenges, expected);
-        return Reply(context, await grain.RecordMilestoneAsync(update));
+        return Reply(context, await Review(grains, cycle, country).RecordMilestoneAsync(update));
     }
 
     public static async Task<Results<Ok<ReviewView>, ProblemHttpResult>> SetParticipationAsync(
         string cycle, string country, ParticipationRequest? body, HttpContext context, IGrainFactory grains)
     {
-        if (Locate(cycle, country, grains) is not { } grain)
-        {
-            return UnknownState(cycle, country);
-        }
-
         if (body?.Participation is not { } participation)
         {
             return Problems.BadRequest("the body needs participation: participating or not-participating");
@@ -131,7 +106,7 @@ public static class ReviewApi
         }
 
         var update = new ParticipationUpdate(participation, Access.Actor(context.User), body.Note, expected);
-        return Reply(context, await grain.SetParticipationAsync(update));
+        return Reply(context, await Review(grains, cycle, country).SetParticipationAsync(update));
     }
 
     private static Results<Ok<ReviewView>, ProblemHttpResult> Reply(HttpContext context, ReviewResult result)
@@ -145,22 +120,9 @@ public static class ReviewApi
         return TypedResults.Ok(result.Review!);
     }
 
-    /// <summary>The review grain for a known ISO3 code, or null when the code is not a country.</summary>
-    private static IReviewGrain? Locate(string cycle, string country, IGrainFactory grains)
-    {
-        if (!Keys.IsCycle(cycle) || !Keys.IsCountryShape(country))
-        {
-            return null;
-        }
-
-        var code = country.ToUpperInvariant();
-        return CountryCatalog.Default.Contains(code) ? grains.GetGrain<IReviewGrain>(Keys.Review(cycle, code)) : null;
-    }
-
-    private static ProblemHttpResult UnknownState(string cycle, string country) =>
-        Keys.IsCycle(cycle) && !Keys.IsCountryShape(country)
-            ? Problems.BadRequest($"'{country}' is not an ISO 3166-1 alpha-3 code (three letters, e.g. LBN)")
-            : Problems.NotFound($"'{country}' is not a known State, or '{cycle}' is not a review cycle");
+    /// <summary>Route constraints guarantee a year and a known ISO3 code (any case).</summary>
+    private static IReviewGrain Review(IGrainFactory grains, string cycle, string country) =>
+        grains.GetGrain<IReviewGrain>(Keys.Review(cycle, country.ToUpperInvariant()));
 
     private static ProblemHttpResult NoReview(string cycle, string country) =>
         Problems.NotFound($"{country.ToUpperInvariant()} has no review in cycle {cycle} (it belongs to no regional round of that cycle)");

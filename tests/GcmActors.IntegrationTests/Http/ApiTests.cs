@@ -297,6 +297,44 @@ public sealed class ApiTests(HostFixture fixture)
     }
 
     [Fact]
+    public async Task RecordMilestone_WhenStorageIsDown_Is503AndNothingIsAcknowledged()
+    {
+        var cycle = await NewRoundAsync("KWT");
+        using var ministry = Host.CreateClient(Host.Token("ministry", "KWT"));
+        var database = Path.Combine(fixture.DataDirectory, "gcm.db");
+
+        // Take the grain-state table away under the running host, as a broken disk or a dropped schema would.
+        await SqlAsync(database, "ALTER TABLE OrleansStorage RENAME TO OrleansStorageAway");
+        HttpResponseMessage failed;
+        try
+        {
+            failed = await Api.PostMilestoneAsync(ministry, cycle, "KWT", "template-shared", new { status = "in-progress" });
+        }
+        finally
+        {
+            await SqlAsync(database, "ALTER TABLE OrleansStorageAway RENAME TO OrleansStorage");
+        }
+
+        Assert.Equal("urn:gcm-actors:problem:unavailable", await Api.AssertProblemAsync(failed, HttpStatusCode.ServiceUnavailable));
+        var review = await ministry.GetFromJsonAsync<JsonObject>($"/api/cycles/{cycle}/reviews/KWT");
+        Assert.Equal(0, (long)review!["version"]!);
+        Assert.Equal("not-started", (string)review["milestones"]!["template-shared"]!["status"]!);
+
+        var retried = await Api.PostMilestoneAsync(ministry, cycle, "KWT", "template-shared", new { status = "in-progress" });
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        Assert.Equal("\"1\"", retried.Headers.ETag!.Tag);
+    }
+
+    private static async Task SqlAsync(string database, string sql)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection(GcmActors.Host.Hosting.SqliteStore.ConnectionString(database));
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
     public async Task TokenCommand_PrintsATokenTheHostAccepts()
     {
         var start = new ProcessStartInfo("dotnet")
