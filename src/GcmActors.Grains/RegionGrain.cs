@@ -13,7 +13,8 @@ namespace GcmActors.Grains;
 public sealed class RegionGrain(
     [PersistentState("region", GcmStorage.Name)] IPersistentState<RegionState> storage,
     [FromKeyedServices(GcmClock.Key)] TimeProvider time,
-    CountryCatalog countries) : Grain, IRegionGrain
+    CountryCatalog countries,
+    RegionDocumentBoard board) : Grain, IRegionGrain
 {
     private readonly CommittedState<RegionState> _state = new(storage);
     private RegionDocument? _document;
@@ -38,6 +39,12 @@ public sealed class RegionGrain(
         }
 
         return Task.FromResult(_document);
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        board.Withdraw(this.GetPrimaryKeyString());
+        return Task.CompletedTask;
     }
 
     public Task<RegionConfig?> GetConfigAsync() => Task.FromResult(_state.Current.Config);
@@ -126,6 +133,7 @@ public sealed class RegionGrain(
         if (state.Config is null)
         {
             _document = null;
+            board.Withdraw(this.GetPrimaryKeyString());
             return;
         }
 
@@ -134,6 +142,7 @@ public sealed class RegionGrain(
         var json = JsonSerializer.SerializeToUtf8Bytes(progress, GcmJson.Options);
         _document = new RegionDocument(json, $"\"{state.Version}-{today.DayNumber}\"", state.Version);
         _documentDay = today;
+        board.Publish(this.GetPrimaryKeyString(), _document, today);
     }
 
     private IReviewGrain Review(string country) => GrainFactory.GetGrain<IReviewGrain>(Keys.Review(Cycle, country));

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using GcmActors.Contracts;
+using GcmActors.Grains;
 using GcmActors.Host.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -35,9 +36,12 @@ public static class RegionApi
     }
 
     public static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> GetProgressAsync(
-        string cycle, string region, HttpContext context, IGrainFactory grains)
+        string cycle, string region, HttpContext context, IGrainFactory grains, RegionDocumentBoard board,
+        [FromKeyedServices(GcmClock.Key)] TimeProvider time)
     {
-        var document = await grains.GetGrain<IRegionGrain>(Keys.Region(cycle, region)).GetProgressAsync();
+        // Dashboards poll: when the region lives in this process, its current document is a lookup away.
+        var key = Keys.Region(cycle, region);
+        var document = board.Find(key, time.Today()) ?? await grains.GetGrain<IRegionGrain>(key).GetProgressAsync();
         return document is null
             ? Problems.NotFound($"no regional round '{region}' in cycle {cycle}")
             : Serve(context, document);

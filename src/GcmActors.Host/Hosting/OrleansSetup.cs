@@ -16,6 +16,11 @@ public static class OrleansSetup
                 $"Gcm:Storage '{options.Storage}' is not supported by this build; the embedded 'sqlite' store is.");
         }
 
+        // Both roles: the domain clock, and the board a local region grain posts its dashboard document to
+        // (always empty in the client role, where every read asks the grain).
+        builder.Services.TryAddKeyedSingleton(GcmClock.Key, TimeProvider.System);
+        builder.Services.TryAddSingleton<RegionDocumentBoard>();
+
         switch (options.Role.ToLowerInvariant())
         {
             case "silo":
@@ -64,6 +69,7 @@ public static class OrleansSetup
         });
         silo.Services.TryAddKeyedSingleton(GcmClock.Key, TimeProvider.System);
         silo.Services.TryAddSingleton(CountryCatalog.Default);
+        silo.Services.TryAddSingleton<RegionDocumentBoard>();
         return silo;
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using GcmActors.Contracts;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GcmActors.IntegrationTests.Grains;
 
@@ -239,6 +240,28 @@ public sealed class GrainTests(ClusterFixture fixture)
         Assert.Contains("\"in-progress\"", json, StringComparison.Ordinal);
         Assert.DoesNotContain("GcmActors", json, StringComparison.Ordinal);
         Assert.DoesNotContain("$type", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Board_HoldsTheCommittedDocumentForToday_AndLosesItOnDeactivation()
+    {
+        var cycle = NewCycle();
+        var key = Keys.Region(cycle, "arab");
+        var board = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredService<GcmActors.Grains.RegionDocumentBoard>();
+        var region = await fixture.ConfigureRegionAsync(cycle, "arab", Round("BHR"));
+        var today = DateOnly.FromDateTime(fixture.Time.GetUtcNow().UtcDateTime);
+
+        await fixture.Review(cycle, "BHR").RecordMilestoneAsync(Set(Milestone.TemplateShared, MilestoneStatus.InProgress));
+
+        // What the front end would serve is exactly what the grain answers, change included.
+        var posted = board.Find(key, today);
+        Assert.NotNull(posted);
+        Assert.Equal((await region.GetProgressAsync())!.ETag, posted.ETag);
+        Assert.Contains("\"template-shared\":\"in-progress\"", System.Text.Encoding.UTF8.GetString(posted.Json), StringComparison.Ordinal);
+        Assert.Null(board.Find(key, today.AddDays(1)));
+
+        await fixture.Cluster.DeactivateAsync((Orleans.Runtime.IAddressable)region);
+        Assert.Null(board.Find(key, today));
     }
 
     /// <summary>Every grain-state write bumps its row's version by one, so the sum counts writes.</summary>

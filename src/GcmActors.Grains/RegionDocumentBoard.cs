@@ -1,0 +1,27 @@
+using System.Collections.Concurrent;
+using GcmActors.Contracts;
+
+namespace GcmActors.Grains;
+
+/// <summary>
+/// Where a region grain's activation posts its latest dashboard document for the HTTP front end of the same
+/// process, so that a dashboard read is a dictionary lookup instead of a grain call. Only the live local
+/// activation writes an entry (after each committed change) and it withdraws it when it deactivates, so an
+/// entry is never older than the activation's own state. Entries are valid for the day they were built
+/// (lagging depends on the date); on a miss the front end asks the grain, which posts again.
+/// See docs/decisions/0005-dashboard-reads-from-the-local-board.md.
+/// </summary>
+public sealed class RegionDocumentBoard
+{
+    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+
+    public void Publish(string regionKey, RegionDocument document, DateOnly day) => _entries[regionKey] = new Entry(document, day);
+
+    public void Withdraw(string regionKey) => _entries.TryRemove(regionKey, out _);
+
+    /// <summary>The document posted for <paramref name="regionKey"/> today, or null.</summary>
+    public RegionDocument? Find(string regionKey, DateOnly today) =>
+        _entries.TryGetValue(regionKey, out var entry) && entry.Day == today ? entry.Document : null;
+
+    private sealed record Entry(RegionDocument Document, DateOnly Day);
+}
