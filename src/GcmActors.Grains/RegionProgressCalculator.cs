@@ -51,7 +51,8 @@ public static class RegionProgressCalculator
             .Select(m => m.Country).ToImmutableArray();
         var coverage = Enumerable.Range(1, ReviewWorkflow.ObjectiveCount).ToImmutableSortedDictionary(
             o => o,
-            o => config.Members.Count(c => snapshots.TryGetValue(c, out var s) && s.Objectives.Contains(o)));
+            o => config.Members.Count(c => snapshots.TryGetValue(c, out var s)
+                && s.Participation == Participation.Participating && s.Objectives.Contains(o)));
 
         return new RegionProgress(
             cycle,
@@ -95,6 +96,11 @@ public static class RegionProgressCalculator
             return "conference.end is before conference.start";
         }
 
+        if (config.Conference is { Start: null, End: not null })
+        {
+            return "conference.end needs conference.start";
+        }
+
         if (config.Members.IsDefault || config.Members.Length > 300)
         {
             return "members must be a list of at most 300 ISO 3166-1 alpha-3 codes";
@@ -110,10 +116,13 @@ public static class RegionProgressCalculator
             return "members lists a State twice";
         }
 
-        if (config.Deadlines.TryGetValue(Milestone.Approved, out var approved)
-            && config.Deadlines.TryGetValue(Milestone.Submitted, out var submitted) && submitted < approved)
+        // Deadlines follow the hard workflow order: data before approval, approval before submission.
+        foreach (var (earlier, later) in new[] { (Milestone.DataCollected, Milestone.Approved), (Milestone.Approved, Milestone.Submitted) })
         {
-            return "the 'submitted' deadline is before the 'approved' deadline";
+            if (config.Deadlines.TryGetValue(earlier, out var first) && config.Deadlines.TryGetValue(later, out var second) && second < first)
+            {
+                return $"the '{GcmJson.Slug(later)}' deadline is before the '{GcmJson.Slug(earlier)}' deadline";
+            }
         }
 
         return null;

@@ -28,6 +28,7 @@ public static class ReviewWorkflow
     public const int ObjectiveCount = 23;
     public const int MaxNoteLength = 2000;
     public const int MaxTagLength = 80;
+    public const int MaxNameLength = 160;
     public const int MaxListLength = 100;
 
     /// <summary>Dependent milestone, and the milestone that must be completed before it can be.</summary>
@@ -56,14 +57,9 @@ public static class ReviewWorkflow
                 return Reject(state, update.ExpectedVersion, Outcome.RuleViolated, violation);
             }
 
-            var reopening = current.Status == MilestoneStatus.Completed;
-            record = new MilestoneRecord(
-                update.Status,
-                now,
-                update.Note ?? current.Note,
-                reopening ? update.Reason!.Trim() : null);
-            changes.Add(($"milestones.{slug}.status", GcmJson.Slug(current.Status), GcmJson.Slug(update.Status),
-                reopening ? update.Reason : update.Note));
+            var reason = current.Status == MilestoneStatus.Completed ? update.Reason!.Trim() : null;
+            record = new MilestoneRecord(update.Status, now, update.Note ?? current.Note, reason);
+            changes.Add(($"milestones.{slug}.status", GcmJson.Slug(current.Status), GcmJson.Slug(update.Status), reason ?? update.Note));
         }
         else if (update.Note is not null && update.Note != current.Note)
         {
@@ -143,11 +139,12 @@ public static class ReviewWorkflow
     }
 
     /// <summary>Adds a region to the review's routing list. Not a change of the review itself: no version bump.</summary>
+    /// <remarks>State read back from JSON carries the default comparer; keep the order ordinal.</remarks>
     public static ReviewState JoinRegion(ReviewState state, string regionKey) =>
-        state with { Regions = state.Regions.Add(regionKey) };
+        state with { Regions = state.Regions.WithComparer(StringComparer.Ordinal).Add(regionKey) };
 
     public static ReviewState LeaveRegion(ReviewState state, string regionKey) =>
-        state with { Regions = state.Regions.Remove(regionKey) };
+        state with { Regions = state.Regions.WithComparer(StringComparer.Ordinal).Remove(regionKey) };
 
     private static string? RuleFor(ReviewState state, MilestoneUpdate update, MilestoneRecord current)
     {
@@ -192,15 +189,22 @@ public static class ReviewWorkflow
             return $"note and reason are limited to {MaxNoteLength} characters";
         }
 
-        if (update.CoordinationBody is { } body && (string.IsNullOrWhiteSpace(body.Name) || body.Name.Length > MaxTagLength * 2))
+        if (update.Stakeholders is { IsDefault: true } || update.Objectives is { IsDefault: true } || update.Challenges is { IsDefault: true })
         {
-            return "coordinationBody.name is required (at most 160 characters)";
+            return "stakeholders, objectives and challenges are lists (leave one out to keep what is recorded)";
+        }
+
+        if (update.CoordinationBody is { } body
+            && (string.IsNullOrWhiteSpace(body.Name) || body.Name.Length > MaxNameLength || body.LeadMinistry is { Length: > MaxNameLength }))
+        {
+            return $"coordinationBody needs a name; name and leadMinistry have at most {MaxNameLength} characters";
         }
 
         if (update.Stakeholders is { } stakeholders
-            && (stakeholders.Length > MaxListLength || stakeholders.Any(s => s is null || string.IsNullOrWhiteSpace(s.Name) || !Enum.IsDefined(s.Kind))))
+            && (stakeholders.Length > MaxListLength
+                || stakeholders.Any(s => s is null || string.IsNullOrWhiteSpace(s.Name) || s.Name.Length > MaxNameLength || !Enum.IsDefined(s.Kind))))
         {
-            return $"every stakeholder needs a name and a kind (at most {MaxListLength} stakeholders)";
+            return $"every stakeholder needs a name (at most {MaxNameLength} characters) and a kind; at most {MaxListLength} stakeholders";
         }
 
         if (update.Objectives is { } objectives && objectives.Any(o => o is < 1 or > ObjectiveCount))

@@ -1,0 +1,110 @@
+using System.Collections.Immutable;
+using System.Text;
+using GcmActors.Contracts;
+using GcmActors.Grains;
+
+namespace GcmActors.UnitTests;
+
+/// <summary>Fully populated values of every persisted or wire type: every nullable member set, every list non-empty.</summary>
+internal static class Samples
+{
+    private static readonly DateTimeOffset At = new(2020, 8, 13, 10, 30, 0, TimeSpan.FromHours(3));
+
+    public static readonly Evidence Evidence = new(
+        new CoordinationBody("National committee on migration", "Interior"),
+        [
+            new Stakeholder("Ministry of Labour", StakeholderKind.Ministry),
+            new Stakeholder("Caritas", StakeholderKind.Ngo),
+            new Stakeholder("Mohammed V University", StakeholderKind.Academia),
+            new Stakeholder("Chamber of commerce", StakeholderKind.PrivateSector),
+            new Stakeholder("IOM", StakeholderKind.UnAgency),
+            new Stakeholder("Diaspora council", StakeholderKind.Other),
+        ],
+        [1, 5, 23],
+        ["COVID-19", "Beirut explosion"]);
+
+    public static readonly ImmutableSortedDictionary<Milestone, MilestoneRecord> Records =
+        ImmutableSortedDictionary.CreateRange(new Dictionary<Milestone, MilestoneRecord>
+        {
+            [Milestone.CoordinationBodyAppointed] = new(MilestoneStatus.Completed, At, "focal points named", "reopened: no authority"),
+            [Milestone.TemplateShared] = new(MilestoneStatus.Completed, At.AddDays(1), "sent to NGOs", "wrong template"),
+            [Milestone.DataCollected] = new(MilestoneStatus.InProgress, At.AddDays(2), "Kurdistan regional government", "missing ministry"),
+            [Milestone.Approved] = new(MilestoneStatus.NotStarted, At.AddDays(3), "cabinet", "cabinet reshuffle"),
+            [Milestone.Submitted] = new(MilestoneStatus.NotStarted, At.AddDays(4), "to co-organizers", "late"),
+        });
+
+    public static readonly ReviewState ReviewState = new()
+    {
+        Version = 7,
+        Participation = Participation.NotParticipating,
+        Milestones = Records,
+        Evidence = Evidence,
+        History =
+        [
+            new HistoryEntry(1, At, "ministry:LBN", "milestones.coordination-body-appointed.status", "not-started", "completed", "focal points"),
+            new HistoryEntry(2, At.AddMinutes(5), "ministry:LBN", "evidence.objectives", "1", "1,5,23", "coverage"),
+            new HistoryEntry(7, At.AddDays(4), "co-organizer:escwa", "participation", "participating", "not-participating", "reservations"),
+        ],
+        Regions = ImmutableSortedSet.Create(StringComparer.Ordinal, "2020/arab", "2020/africa"),
+        UpdatedAt = At.AddDays(4),
+    };
+
+    public static readonly ImmutableSortedDictionary<Milestone, DateOnly> Deadlines =
+        ImmutableSortedDictionary.CreateRange(new Dictionary<Milestone, DateOnly>
+        {
+            [Milestone.CoordinationBodyAppointed] = new(2020, 7, 1),
+            [Milestone.TemplateShared] = new(2020, 8, 1),
+            [Milestone.DataCollected] = new(2020, 9, 1),
+            [Milestone.Approved] = new(2020, 10, 1),
+            [Milestone.Submitted] = new(2020, 10, 31),
+        });
+
+    public static readonly RegionConfig RegionConfig = new(
+        "Arab region, first round",
+        ["ESCWA", "IOM", "LAS"],
+        new Conference(new DateOnly(2021, 2, 24), new DateOnly(2021, 2, 25), ConferenceModality.InPerson),
+        Deadlines,
+        ["LBN", "IRQ", "PSE"]);
+
+    public static readonly ReviewSnapshot Snapshot = new(
+        "LBN",
+        Participation.NotParticipating,
+        Records.ToImmutableSortedDictionary(r => r.Key, r => r.Value.Status),
+        [2, 7],
+        12);
+
+    public static readonly RegionState RegionState = new()
+    {
+        Config = RegionConfig,
+        Snapshots = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, ReviewSnapshot>
+        {
+            ["LBN"] = Snapshot,
+            ["IRQ"] = Snapshot with { Country = "IRQ", Participation = Participation.Participating, Objectives = [1], Version = 3 },
+        }),
+        Version = 9,
+    };
+
+    public static readonly ReviewView ReviewView = ReviewState.ToView("2020", "LBN", "Lebanon");
+
+    public static readonly MilestoneUpdate MilestoneUpdate = new(
+        Milestone.DataCollected,
+        MilestoneStatus.InProgress,
+        "ministry:IRQ",
+        "contributions from ministries",
+        "a ministry was missing",
+        new CoordinationBody("Focal points", "Foreign Affairs"),
+        [new Stakeholder("UNHCR", StakeholderKind.UnAgency), new Stakeholder("Chamber of commerce", StakeholderKind.PrivateSector)],
+        [1, 23],
+        ["no coordinating body with authority"],
+        4);
+
+    public static readonly ParticipationUpdate ParticipationUpdate = new(Participation.NotParticipating, "co-organizer:escwa", "reservations", 2);
+
+    public static readonly ConfigureRegion ConfigureRegion = new(RegionConfig, "co-organizer:escwa", 5);
+
+    public static readonly ReviewResult ReviewResult = new(Outcome.RuleViolated, ReviewView, "'approved' needs 'data-collected' completed first");
+
+    public static readonly RegionResult RegionResult = new(Outcome.VersionMismatch, 9, "the region is at version 9, not 8");
+
+    public static readonly RegionDocument RegionDocument = new(Encoding.UTF8.GetBytes("{\"region\":\"arab\"}"), "\"9\"", 9);
+}
