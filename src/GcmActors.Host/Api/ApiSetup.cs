@@ -90,7 +90,12 @@ public static class ApiSetup
 
     public static WebApplication UseGcmApi(this WebApplication app)
     {
-        app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = StatusFor });
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = StatusFor,
+            // A client's malformed request is answered with a 400/413 problem; it is not a server error to log.
+            SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException,
+        });
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
