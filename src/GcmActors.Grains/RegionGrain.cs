@@ -140,6 +140,7 @@ public sealed class RegionGrain(
         var progress = RegionProgressCalculator.Compute(
             Cycle, Region, state.Config, state.Snapshots, today, state.Version, countries.NameOf);
         var json = JsonSerializer.SerializeToUtf8Bytes(progress, GcmJson.Options);
+        GcmMetrics.DocumentBuilt();
         _document = new RegionDocument(json, $"\"{state.Version}-{today.DayNumber}\"", state.Version);
         _documentDay = today;
         board.Publish(this.GetPrimaryKeyString(), _document, today);

@@ -47,10 +47,10 @@ public sealed partial class ReviewGrain(
         Task.FromResult<ImmutableArray<HistoryEntry>?>(Exists ? [.. _state.Current.History] : null);
 
     public Task<ReviewResult> RecordMilestoneAsync(MilestoneUpdate update) =>
-        ChangeAsync(state => ReviewWorkflow.RecordMilestone(state, update, time.GetUtcNow()));
+        ChangeAsync("record-milestone", state => ReviewWorkflow.RecordMilestone(state, update, time.GetUtcNow()));
 
     public Task<ReviewResult> SetParticipationAsync(ParticipationUpdate update) =>
-        ChangeAsync(state => ReviewWorkflow.SetParticipation(state, update, time.GetUtcNow()));
+        ChangeAsync("set-participation", state => ReviewWorkflow.SetParticipation(state, update, time.GetUtcNow()));
 
     public async Task<ReviewSnapshot> JoinRegionAsync(string regionKey)
     {
@@ -88,10 +88,11 @@ public sealed partial class ReviewGrain(
         await PushAsync();
     }
 
-    private async Task<ReviewResult> ChangeAsync(Func<ReviewState, Decision> decide)
+    private async Task<ReviewResult> ChangeAsync(string command, Func<ReviewState, Decision> decide)
     {
         if (!Exists)
         {
+            GcmMetrics.ReviewCommand(command, Outcome.NotFound);
             return new ReviewResult(Outcome.NotFound, null, $"{Country} has no review in cycle {Cycle}");
         }
 
@@ -100,6 +101,7 @@ public sealed partial class ReviewGrain(
             var d = decide(state);
             return (d.Outcome == Outcome.Applied ? d.State : null, d);
         });
+        GcmMetrics.ReviewCommand(command, decision.Outcome);
 
         if (decision.Outcome is Outcome.Applied or Outcome.Unchanged)
         {
@@ -132,6 +134,7 @@ public sealed partial class ReviewGrain(
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
+                GcmMetrics.PushFailed();
                 LogPushFailed(logger, ex, this.GetPrimaryKeyString(), snapshot.Version, region, syncOptions.Value.RetryPeriod);
             }
         }));

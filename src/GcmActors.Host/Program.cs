@@ -18,6 +18,7 @@ var options = GcmOptions.From(builder.Configuration);
 builder.Services.AddSingleton(options);
 builder.AddGcmOrleans(options);
 builder.AddGcmApi(options);
+builder.AddGcmTelemetry();
 
 var app = builder.Build();
 app.UseGcmApi();

@@ -31,12 +31,14 @@ public static class OrleansSetup
                     silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: "gcm-actors", clusterId: "gcm");
                     silo.AddGcmGrains(SqliteStore.Invariant, SqliteStore.ConnectionString(options.SqliteFile));
                     silo.Services.Configure<ReviewSyncOptions>(builder.Configuration.GetSection("Gcm:Sync"));
+                    silo.AddActivityPropagation();
                 });
                 builder.Services.AddHostedService<Seeding.Seeder>();
                 break;
             case "client":
                 builder.UseOrleansClient(client =>
                     client.UseStaticClustering(new IPEndPoint(IPAddress.Loopback, options.GatewayPort))
+                        .AddActivityPropagation()
                         .Configure<ClusterOptions>(o =>
                         {
                             o.ServiceId = "gcm-actors";

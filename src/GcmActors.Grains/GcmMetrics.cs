@@ -1,0 +1,28 @@
+using System.Diagnostics.Metrics;
+using GcmActors.Contracts;
+
+namespace GcmActors.Grains;
+
+/// <summary>The service's own instruments (meter "GcmActors"), next to those of Orleans and ASP.NET Core.</summary>
+public static class GcmMetrics
+{
+    public const string MeterName = "GcmActors";
+
+    private static readonly Meter s_meter = new(MeterName);
+
+    private static readonly Counter<long> s_reviewCommands = s_meter.CreateCounter<long>(
+        "gcm.review.commands", "{command}", "Commands sent to reviews (milestones, participation), by outcome.");
+
+    private static readonly Counter<long> s_pushFailures = s_meter.CreateCounter<long>(
+        "gcm.region.push.failures", "{push}", "Snapshot pushes from a review to a region that failed and wait for the sync reminder.");
+
+    private static readonly Counter<long> s_documentBuilds = s_meter.CreateCounter<long>(
+        "gcm.region.document.builds", "{document}", "Dashboard documents serialized by region grains (once per change or per day).");
+
+    public static void ReviewCommand(string command, Outcome outcome) =>
+        s_reviewCommands.Add(1, new("command", command), new("outcome", GcmJson.Slug(outcome)));
+
+    public static void PushFailed() => s_pushFailures.Add(1);
+
+    public static void DocumentBuilt() => s_documentBuilds.Add(1);
+}
