@@ -1,4 +1,3 @@
-using System.Net;
 using System.Security.Claims;
 using GcmActors.Host.Api;
 using Microsoft.AspNetCore.Authorization;
@@ -67,11 +66,10 @@ public sealed class ReadAccess
         };
     }
 
-    public static bool IsLoopback(string url)
-    {
-        var host = new Uri(url.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal)).Host;
-        return host == "localhost" || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
-    }
+    /// <summary>True for localhost, 127.0.0.0/8 and [::1]; false for wildcards (+, *, 0.0.0.0, [::]) and anything else.</summary>
+    public static bool IsLoopback(string url) =>
+        Uri.TryCreate(url.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal),
+            UriKind.Absolute, out var uri) && uri.IsLoopback;
 }
 
 public sealed class ReadHandler(ReadAccess reads) : AuthorizationHandler<ReadRequirement>
