@@ -1,9 +1,22 @@
 #!/usr/bin/env bash
 # Every test of the solution: unit (pure rules), grains in an in-process silo on a real SQLite file,
-# and the HTTP API end to end against the real executable (including restart and kill -9).
-# Needs only the .NET 10 SDK; packages restore from NuGet.
+# the HTTP API end to end against the real executable (including restart and kill -9), and a cluster of
+# executables on a throwaway PostgreSQL server. Needs the .NET 10 SDK and PostgreSQL's server binaries
+# (installed here with apt when missing and run as root); packages restore from NuGet.
 set -euo pipefail
 cd "$(dirname "$0")"
+
+# The cluster tests start a throwaway PostgreSQL server; install its binaries where the machine lacks them.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "Installing PostgreSQL server binaries (Debian package postgresql)..."
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    else
+        echo "PostgreSQL server binaries are missing: install the 'postgresql' package (Debian/Ubuntu)." >&2
+        exit 1
+    fi
+fi
 
 dotnet build GcmActors.sln --nologo -v quiet -clp:ErrorsOnly
 log=$(mktemp)

@@ -8,8 +8,22 @@ public sealed class GcmOptions
     /// <summary><c>silo</c> (grains + HTTP API, the default) or <c>client</c> (HTTP front end of a running silo).</summary>
     public string Role { get; set; } = "silo";
 
-    /// <summary><c>sqlite</c>: an embedded file under <see cref="DataDirectory"/>, single node.</summary>
+    /// <summary>
+    /// <c>sqlite</c>: an embedded file under <see cref="DataDirectory"/>, single node. <c>postgres</c>: the
+    /// connection string <c>ConnectionStrings:gcm</c>, for a cluster of silos (persistence, reminders, membership).
+    /// </summary>
     public string Storage { get; set; } = "sqlite";
+
+    /// <summary>Cluster identity. Reminder and state rows are keyed by ServiceId: never change it for live data.</summary>
+    public string ClusterId { get; set; } = "gcm";
+
+    public string ServiceId { get; set; } = "gcm-actors";
+
+    /// <summary>The address other silos and clients use to reach this silo (cluster mode).</summary>
+    public string AdvertisedAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>Cluster mode: listen on every interface rather than only on <see cref="AdvertisedAddress"/>.</summary>
+    public bool ListenOnAnyAddress { get; set; }
 
     /// <summary>Where the SQLite file and the token signing key live. Relative paths start at the working directory.</summary>
     public string DataDirectory { get; set; } = "data";

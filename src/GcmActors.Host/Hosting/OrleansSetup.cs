@@ -7,14 +7,14 @@ namespace GcmActors.Host.Hosting;
 
 public static class OrleansSetup
 {
-    /// <summary>Role <c>silo</c>: grains and API in one process. Role <c>client</c>: API only, reaching a silo's gateway.</summary>
+    /// <summary>
+    /// Role <c>silo</c>: grains and API in one process. Role <c>client</c>: API only, reaching the silos' gateways.
+    /// Storage <c>sqlite</c>: one silo on localhost. Storage <c>postgres</c>: a cluster whose membership is in PostgreSQL.
+    /// </summary>
     public static WebApplicationBuilder AddGcmOrleans(this WebApplicationBuilder builder, GcmOptions options)
     {
-        if (!string.Equals(options.Storage, "sqlite", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new InvalidOperationException(
-                $"Gcm:Storage '{options.Storage}' is not supported by this build; the embedded 'sqlite' store is.");
-        }
+        var store = Store.From(options, builder.Configuration);
+        builder.Services.AddSingleton(store);
 
         // Both roles: the domain clock, and the board a local region grain posts its dashboard document to
         // (always empty in the client role, where every read asks the grain).
@@ -27,9 +27,22 @@ public static class OrleansSetup
                 builder.Services.AddHostedService<SchemaMigrator>();
                 builder.UseOrleans(silo =>
                 {
-                    // Reminder rows are keyed by ServiceId: keep it stable across restarts and versions.
-                    silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: "gcm-actors", clusterId: "gcm");
-                    silo.AddGcmGrains(SqliteStore.Invariant, SqliteStore.ConnectionString(options.SqliteFile));
+                    if (store.IsCluster)
+                    {
+                        silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, options.ServiceId));
+                        silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.GatewayPort,
+                            listenOnAnyHostAddress: options.ListenOnAnyAddress);
+                        silo.UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = (store.Invariant, store.ConnectionString));
+                        silo.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection("Gcm:Membership"));
+                        silo.Configure<SiloMessagingOptions>(builder.Configuration.GetSection("Gcm:Messaging"));
+                    }
+                    else
+                    {
+                        silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort,
+                            serviceId: options.ServiceId, clusterId: options.ClusterId);
+                    }
+
+                    silo.AddGcmGrains(store.Invariant, store.ConnectionString);
                     silo.Services.Configure<ReviewSyncOptions>(builder.Configuration.GetSection("Gcm:Sync"));
                     silo.AddActivityPropagation();
                 });
@@ -37,13 +50,21 @@ public static class OrleansSetup
                 break;
             case "client":
                 builder.UseOrleansClient(client =>
-                    client.UseStaticClustering(new IPEndPoint(IPAddress.Loopback, options.GatewayPort))
-                        .AddActivityPropagation()
-                        .Configure<ClusterOptions>(o =>
-                        {
-                            o.ServiceId = "gcm-actors";
-                            o.ClusterId = "gcm";
-                        }));
+                {
+                    client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, options.ServiceId));
+                    if (store.IsCluster)
+                    {
+                        client.UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = (store.Invariant, store.ConnectionString));
+                        client.Configure<GatewayOptions>(builder.Configuration.GetSection("Gcm:Gateway"));
+                        client.Configure<ClientMessagingOptions>(builder.Configuration.GetSection("Gcm:Messaging"));
+                    }
+                    else
+                    {
+                        client.UseStaticClustering(new IPEndPoint(IPAddress.Loopback, options.GatewayPort));
+                    }
+
+                    client.AddActivityPropagation();
+                });
                 break;
             default:
                 throw new InvalidOperationException($"Gcm:Role must be 'silo' or 'client', not '{options.Role}'.");

@@ -52,14 +52,17 @@ public static class SqliteStore
 }
 
 /// <summary>Applies the schema before the silo starts (it is registered ahead of Orleans).</summary>
-internal sealed class SchemaMigrator(GcmOptions options, ILogger<SchemaMigrator> logger) : IHostedService
+internal sealed class SchemaMigrator(Store store, GcmOptions options, ILogger<SchemaMigrator> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(options.DataPath);
-        var scripts = Path.Combine(AppContext.BaseDirectory, "sql", "sqlite");
-        await SqliteStore.ApplySchemaAsync(SqliteStore.ConnectionString(options.SqliteFile), scripts, cancellationToken);
-        logger.LogInformation("Embedded store ready at {File}", options.SqliteFile);
+        if (!store.IsCluster)
+        {
+            Directory.CreateDirectory(options.DataPath);
+        }
+
+        await store.ApplySchemaAsync(cancellationToken);
+        logger.LogInformation("Store ready: {Kind} ({Scripts})", store.Kind, store.ScriptsDirectory);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -1,0 +1,43 @@
+using Npgsql;
+
+namespace GcmActors.Host.Hosting;
+
+/// <summary>
+/// The database everything persists to, through one provider family (Orleans ADO.NET): embedded SQLite for a
+/// single node, PostgreSQL for a cluster. The schema scripts (deploy/sql/{sqlite,postgresql}) are the project's
+/// own and are applied at start, idempotently.
+/// </summary>
+public sealed record Store(string Kind, string Invariant, string ConnectionString)
+{
+    public const string Sqlite = "sqlite";
+    public const string Postgres = "postgres";
+
+    /// <summary>PostgreSQL also holds cluster membership; SQLite runs one silo with localhost clustering.</summary>
+    public bool IsCluster => Kind == Postgres;
+
+    public string ScriptsDirectory => Path.Combine(AppContext.BaseDirectory, "sql", IsCluster ? "postgresql" : "sqlite");
+
+    public static Store From(GcmOptions options, IConfiguration configuration) => options.Storage.ToLowerInvariant() switch
+    {
+        Sqlite => new Store(Sqlite, SqliteStore.Invariant, SqliteStore.ConnectionString(options.SqliteFile)),
+        Postgres => new Store(Postgres, "Npgsql", configuration.GetConnectionString("gcm") is { Length: > 0 } cs
+            ? cs
+            : throw new InvalidOperationException("Gcm:Storage=postgres needs ConnectionStrings:gcm (env ConnectionStrings__gcm).")),
+        _ => throw new InvalidOperationException($"Gcm:Storage must be '{Sqlite}' or '{Postgres}', not '{options.Storage}'."),
+    };
+
+    public Task ApplySchemaAsync(CancellationToken cancellationToken) => IsCluster
+        ? ApplyPostgresSchemaAsync(cancellationToken)
+        : SqliteStore.ApplySchemaAsync(ConnectionString, ScriptsDirectory, cancellationToken);
+
+    private async Task ApplyPostgresSchemaAsync(CancellationToken cancellationToken)
+    {
+        // Each script takes an advisory lock itself, so silos starting together do not race.
+        await using var source = NpgsqlDataSource.Create(ConnectionString);
+        foreach (var script in Directory.GetFiles(ScriptsDirectory, "*.sql").Order(StringComparer.Ordinal))
+        {
+            await using var command = source.CreateCommand(await File.ReadAllTextAsync(script, cancellationToken));
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+}
