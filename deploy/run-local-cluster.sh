@@ -18,16 +18,27 @@ bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
 if [ "${1:-start}" = stop ]; then
+    # Stop the hosts first and wait: a silo leaving gracefully still writes to PostgreSQL.
+    pids=()
     for pidfile in "$dir"/*.pid; do
         [ -e "$pidfile" ] || continue
-        kill "$(cat "$pidfile")" 2>/dev/null || true
+        pid=$(cat "$pidfile")
+        kill "$pid" 2>/dev/null && pids+=("$pid")
         rm -f "$pidfile"
     done
-    [ -d "$pgdata" ] && as_pg "$bin/pg_ctl" -D "$pgdata" -m fast stop || true
+    for pid in "${pids[@]}"; do
+        for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+        kill -9 "$pid" 2>/dev/null || true
+    done
+    [ -d "$pgdata" ] && as_pg "$bin/pg_ctl" -D "$pgdata" -m fast stop >/dev/null || true
     exit 0
 fi
 
 mkdir -p "$dir"
+if ls "$dir"/*.pid >/dev/null 2>&1; then
+    echo "A local cluster seems to be running already (pid files in $dir); stop it first." >&2
+    exit 1
+fi
 if [ ! -d "$pgdata" ]; then
     mkdir -p "$pgdata"
     [ "$(id -u)" = 0 ] && chown postgres "$pgdata" "$dir"

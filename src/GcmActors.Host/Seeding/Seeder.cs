@@ -49,8 +49,10 @@ internal sealed partial class Seeder(GcmOptions options, IGrainFactory grains, I
             }
 
             var config = new RegionConfig(round.Name, round.CoOrganizers, round.Conference, round.Deadlines, round.Members);
+            // Unchanged: another silo of the cluster seeded the same round a moment ago. Seeding the reviews
+            // again is harmless (every step is idempotent) and finishes the job if that silo stopped halfway.
             var configured = await region.ConfigureAsync(new ConfigureRegion(config, Actor));
-            if (configured.Outcome != Outcome.Applied)
+            if (configured.Outcome is not (Outcome.Applied or Outcome.Unchanged))
             {
                 throw new InvalidOperationException($"Seed round {round.Cycle}/{round.Region} was refused: {configured.Detail}");
             }
