@@ -33,6 +33,21 @@ public interface IReviewGrain : IGrainWithStringKey
     /// <summary>Called by a region that no longer lists this State.</summary>
     [Alias("leave-region"), AlwaysInterleave]
     Task LeaveRegionAsync(string regionKey);
+
+    /// <summary>The nudge inbox, newest first, or null when there is no such review.</summary>
+    [Alias("nudges"), ReadOnly, AlwaysInterleave]
+    Task<ImmutableArray<Nudge>?> GetNudgesAsync();
+
+    /// <summary>
+    /// Called by a region: stores a nudge unless it duplicates a recent one or the State was nudged by that
+    /// region too recently. Interleaves for the same reason as <see cref="JoinRegionAsync"/>.
+    /// </summary>
+    [Alias("receive-nudge"), AlwaysInterleave]
+    Task<NudgeDelivery> ReceiveNudgeAsync(Nudge nudge);
+
+    /// <summary>The ministry marks a nudge as read; returns it, or null when there is no such nudge.</summary>
+    [Alias("acknowledge-nudge")]
+    Task<Nudge?> AcknowledgeNudgeAsync(string nudgeId, string actor);
 }
 
 /// <summary>One regional review round. Key: <c>{cycle}/{region}</c>.</summary>
@@ -50,6 +65,10 @@ public interface IRegionGrain : IGrainWithStringKey
     /// <summary>Creates or changes the round; new members are attached, removed ones detached.</summary>
     [Alias("configure")]
     Task<RegionResult> ConfigureAsync(ConfigureRegion command);
+
+    /// <summary>Nudges the named member States, or every lagging one when none are named.</summary>
+    [Alias("send-nudges")]
+    Task<NudgeResult> SendNudgesAsync(SendNudges command);
 
     /// <summary>Keeps the snapshot if it is newer than the one held (idempotent, order-insensitive).</summary>
     [Alias("apply-snapshot")]

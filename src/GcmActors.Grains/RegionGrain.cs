@@ -97,6 +97,36 @@ public sealed class RegionGrain(
         return result;
     }
 
+    public async Task<NudgeResult> SendNudgesAsync(SendNudges command)
+    {
+        if (_state.Current.Config is not { } config)
+        {
+            return new NudgeResult(Outcome.NotFound, [], $"no regional round '{Region}' in cycle {Cycle}");
+        }
+
+        if (string.IsNullOrWhiteSpace(command.Message) || command.Message.Length > ReviewWorkflow.MaxNudgeLength)
+        {
+            return new NudgeResult(Outcome.Invalid, [], $"a nudge needs a message of at most {ReviewWorkflow.MaxNudgeLength} characters");
+        }
+
+        if (!command.Countries.IsDefaultOrEmpty && command.Countries.FirstOrDefault(c => !config.Members.Contains(c)) is { } stranger)
+        {
+            return new NudgeResult(Outcome.Invalid, [], $"{stranger} is not a member of this round");
+        }
+
+        // Without names: every State that lags today, as the dashboard shows it.
+        var today = time.Today();
+        IEnumerable<string> targets = command.Countries.IsDefaultOrEmpty
+            ? config.Members.Where(c =>
+                RegionProgressCalculator.Member(c, "", _state.Current.Snapshots.GetValueOrDefault(c), config.Deadlines, today).Lagging)
+            : command.Countries;
+
+        var now = time.GetUtcNow();
+        var deliveries = await Task.WhenAll(targets.Distinct(StringComparer.Ordinal).Select(country =>
+            Review(country).ReceiveNudgeAsync(new Nudge($"{Region}-{Guid.NewGuid():N}", Region, command.Actor, command.Message.Trim(), now))));
+        return new NudgeResult(Outcome.Applied, [.. deliveries]);
+    }
+
     public async Task<PushResult> ApplySnapshotAsync(ReviewSnapshot snapshot)
     {
         var result = await _state.UpdateAsync(state =>

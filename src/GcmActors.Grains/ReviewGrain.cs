@@ -6,13 +6,16 @@ using Microsoft.Extensions.Options;
 
 namespace GcmActors.Grains;
 
-public sealed class ReviewSyncOptions
+public sealed class ReviewOptions
 {
     /// <summary>
     /// Period of the durable reminder that re-pushes the review's snapshot to regions that have not
     /// confirmed it (after a failed push or a crash). Orleans reminders have a one-minute floor by default.
     /// </summary>
-    public TimeSpan RetryPeriod { get; set; } = TimeSpan.FromMinutes(1);
+    public TimeSpan SyncPeriod { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>A region nudges a State at most once per this interval (configuration: Gcm:Reviews:NudgeInterval).</summary>
+    public TimeSpan NudgeInterval { get; set; } = TimeSpan.FromDays(1);
 }
 
 /// <summary>
@@ -24,7 +27,7 @@ public sealed partial class ReviewGrain(
     [PersistentState("review", GcmStorage.Name)] IPersistentState<ReviewState> storage,
     [FromKeyedServices(GcmClock.Key)] TimeProvider time,
     CountryCatalog countries,
-    IOptions<ReviewSyncOptions> syncOptions,
+    IOptions<ReviewOptions> reviewOptions,
     ILogger<ReviewGrain> logger) : Grain, IReviewGrain, IRemindable
 {
     internal const string SyncReminder = "sync-regions";
@@ -67,6 +70,15 @@ public sealed partial class ReviewGrain(
         await _state.UpdateAsync(s => (s.Regions.Contains(regionKey) ? ReviewWorkflow.LeaveRegion(s, regionKey) : null, 0));
         _confirmed.Remove(regionKey);
     }
+
+    public Task<ImmutableArray<Nudge>?> GetNudgesAsync() =>
+        Task.FromResult<ImmutableArray<Nudge>?>(Exists ? [.. _state.Current.Nudges.Reverse()] : null);
+
+    public Task<NudgeDelivery> ReceiveNudgeAsync(Nudge nudge) =>
+        _state.UpdateAsync(s => ReviewWorkflow.ReceiveNudge(s, Country, nudge, reviewOptions.Value.NudgeInterval));
+
+    public Task<Nudge?> AcknowledgeNudgeAsync(string nudgeId, string actor) =>
+        _state.UpdateAsync(s => ReviewWorkflow.AcknowledgeNudge(s, nudgeId, actor, time.GetUtcNow()));
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
@@ -135,7 +147,7 @@ public sealed partial class ReviewGrain(
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 GcmMetrics.PushFailed();
-                LogPushFailed(logger, ex, this.GetPrimaryKeyString(), snapshot.Version, region, syncOptions.Value.RetryPeriod);
+                LogPushFailed(logger, ex, this.GetPrimaryKeyString(), snapshot.Version, region, reviewOptions.Value.SyncPeriod);
             }
         }));
     }
@@ -146,7 +158,7 @@ public sealed partial class ReviewGrain(
         // what makes a lost push (crash, unreachable region) converge without anyone touching the review.
         if (await this.GetReminder(SyncReminder) is null)
         {
-            var period = syncOptions.Value.RetryPeriod;
+            var period = reviewOptions.Value.SyncPeriod;
             await this.RegisterOrUpdateReminder(SyncReminder, period, period);
         }
     }

@@ -26,6 +26,9 @@ public sealed record ReviewState
 
     [Id(6)] public DateTimeOffset? UpdatedAt { get; init; }
 
+    /// <summary>Nudges received from co-organizers, oldest first. Not part of the review's version.</summary>
+    [Id(7)] public ImmutableList<Nudge> Nudges { get; init; } = [];
+
     public MilestoneRecord this[Milestone milestone] => Milestones.GetValueOrDefault(milestone, MilestoneRecord.NotStarted);
 
     public ReviewSnapshot ToSnapshot(string country) => new(

@@ -138,6 +138,51 @@ public static class ReviewWorkflow
             update.Actor, now);
     }
 
+    /// <summary>Longest nudge message accepted.</summary>
+    public const int MaxNudgeLength = 1000;
+
+    /// <summary>Nudges kept in an inbox; the oldest acknowledged ones go first when it is full.</summary>
+    public const int MaxInbox = 200;
+
+    /// <summary>
+    /// Nudge inbox rules: a region nudges a State at most once per <paramref name="minInterval"/>; the same
+    /// message again within that interval is a duplicate (a co-organizer's retry), another one is throttled.
+    /// Returns the next state, or null when nothing is stored.
+    /// </summary>
+    public static (ReviewState? Next, NudgeDelivery Delivery) ReceiveNudge(
+        ReviewState state, string country, Nudge nudge, TimeSpan minInterval)
+    {
+        var last = state.Nudges.LastOrDefault(n => n.Region == nudge.Region);
+        if (last is not null && nudge.SentAt - last.SentAt < minInterval)
+        {
+            return last.Message == nudge.Message
+                ? (null, new NudgeDelivery(country, NudgeOutcome.Duplicate, last.Id))
+                : (null, new NudgeDelivery(country, NudgeOutcome.Throttled, RetryAfter: last.SentAt + minInterval));
+        }
+
+        var inbox = state.Nudges.Add(nudge);
+        while (inbox.Count > MaxInbox)
+        {
+            var oldest = inbox.FirstOrDefault(n => n.AcknowledgedAt is not null) ?? inbox[0];
+            inbox = inbox.Remove(oldest);
+        }
+
+        return (state with { Nudges = inbox }, new NudgeDelivery(country, NudgeOutcome.Delivered, nudge.Id));
+    }
+
+    /// <summary>Marks a nudge as read. Acknowledging twice keeps the first acknowledgement.</summary>
+    public static (ReviewState? Next, Nudge? Nudge) AcknowledgeNudge(ReviewState state, string nudgeId, string actor, DateTimeOffset now)
+    {
+        var nudge = state.Nudges.FirstOrDefault(n => n.Id == nudgeId);
+        if (nudge is null || nudge.AcknowledgedAt is not null)
+        {
+            return (null, nudge);
+        }
+
+        var acknowledged = nudge with { AcknowledgedAt = now, AcknowledgedBy = actor };
+        return (state with { Nudges = state.Nudges.Replace(nudge, acknowledged) }, acknowledged);
+    }
+
     /// <summary>Adds a region to the review's routing list. Not a change of the review itself: no version bump.</summary>
     /// <remarks>State read back from JSON carries the default comparer; keep the order ordinal.</remarks>
     public static ReviewState JoinRegion(ReviewState state, string regionKey) =>

@@ -24,6 +24,7 @@ var app = builder.Build();
 app.UseGcmApi();
 app.MapRegionApi();
 app.MapReviewApi();
+app.MapNudgeApi();
 app.Run();
 return 0;
 

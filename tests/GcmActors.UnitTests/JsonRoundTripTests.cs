@@ -55,6 +55,9 @@ public class JsonRoundTripTests
     public void ReviewSnapshot_RoundTripsThroughJson() => RoundTrip(Samples.Snapshot);
 
     [Fact]
+    public void NudgeResult_RoundTripsThroughJson() => RoundTrip(Samples.NudgeResult);
+
+    [Fact]
     public void MilestoneUpdate_RoundTripsThroughJson()
     {
         var copy = RoundTrip(Samples.MilestoneUpdate);

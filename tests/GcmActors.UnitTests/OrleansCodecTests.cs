@@ -55,6 +55,15 @@ public sealed class OrleansCodecTests : IDisposable
     public void ReviewResult_RoundTripsThroughOrleans() => RoundTrip(Samples.ReviewResult);
 
     [Fact]
+    public void Nudge_RoundTripsThroughOrleans() => RoundTrip(Samples.Nudge);
+
+    [Fact]
+    public void SendNudges_RoundTripsThroughOrleans() => RoundTrip(Samples.SendNudges);
+
+    [Fact]
+    public void NudgeResult_RoundTripsThroughOrleans() => RoundTrip(Samples.NudgeResult);
+
+    [Fact]
     public void RegionResult_RoundTripsThroughOrleans() => RoundTrip(Samples.RegionResult);
 
     [Fact]

@@ -33,6 +33,16 @@ internal static class Samples
             [Milestone.Submitted] = new(MilestoneStatus.NotStarted, At.AddDays(4), "to co-organizers", "late"),
         });
 
+    public static readonly Nudge Nudge = new("arab-1", "arab", "coorganizer:arab", "Please submit by 6 October", At.AddDays(1), At.AddDays(2), "ministry:LBN");
+
+    public static readonly SendNudges SendNudges = new(["LBN", "SYR"], "Please submit by 6 October", "coorganizer:arab");
+
+    public static readonly NudgeResult NudgeResult = new(Outcome.Applied,
+    [
+        new NudgeDelivery("LBN", NudgeOutcome.Throttled, "arab-1", At.AddDays(2)),
+        new NudgeDelivery("SYR", NudgeOutcome.Delivered, "arab-2", At.AddDays(3)),
+    ], "two States");
+
     public static readonly ReviewState ReviewState = new()
     {
         Version = 7,
@@ -47,6 +57,7 @@ internal static class Samples
         ],
         Regions = ImmutableSortedSet.Create(StringComparer.Ordinal, "2020/arab", "2020/africa"),
         UpdatedAt = At.AddDays(4),
+        Nudges = [Nudge],
     };
 
     public static readonly ImmutableSortedDictionary<Milestone, DateOnly> Deadlines =

@@ -43,7 +43,7 @@ public static class OrleansSetup
                     }
 
                     silo.AddGcmGrains(store.Invariant, store.ConnectionString);
-                    silo.Services.Configure<ReviewSyncOptions>(builder.Configuration.GetSection("Gcm:Sync"));
+                    silo.Services.Configure<ReviewOptions>(builder.Configuration.GetSection("Gcm:Reviews"));
                     silo.AddActivityPropagation();
                 });
                 builder.Services.AddHostedService<Seeding.Seeder>();

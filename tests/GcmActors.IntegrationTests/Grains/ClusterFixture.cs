@@ -38,7 +38,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
             silo.Services.AddKeyedSingleton<TimeProvider>(GcmClock.Key, Time);
             silo.AddGcmGrains(SqliteStore.Invariant, connectionString);
-            silo.Services.Configure<ReviewSyncOptions>(o => o.RetryPeriod = TimeSpan.FromSeconds(2));
+            silo.Services.Configure<ReviewOptions>(o => o.SyncPeriod = TimeSpan.FromSeconds(2));
             silo.Services.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
             silo.AddIncomingGrainCallFilter(Outage.FilterAsync);
         });

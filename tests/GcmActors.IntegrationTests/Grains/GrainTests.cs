@@ -264,6 +264,31 @@ public sealed class GrainTests(ClusterFixture fixture)
         Assert.Null(board.Find(key, today));
     }
 
+    [Fact]
+    public async Task SendNudges_WithoutNames_ReachesExactlyTheLaggingStates_AndThrottlesARepeat()
+    {
+        var cycle = NewCycle();
+        var today = DateOnly.FromDateTime(fixture.Time.GetUtcNow().UtcDateTime);
+        var deadlines = new Dictionary<Milestone, DateOnly> { [Milestone.CoordinationBodyAppointed] = today.AddDays(-3) }
+            .ToImmutableSortedDictionary();
+        var region = await fixture.ConfigureRegionAsync(cycle, "arab", Round("QAT", "OMN", "KWT") with { Deadlines = deadlines });
+        await fixture.Review(cycle, "OMN").RecordMilestoneAsync(Set(Milestone.CoordinationBodyAppointed, MilestoneStatus.Completed));
+        await fixture.Review(cycle, "KWT").SetParticipationAsync(new ParticipationUpdate(Participation.NotParticipating, "ministry:KWT"));
+
+        var sent = await region.SendNudgesAsync(new SendNudges([], "Please name your focal points", "coorganizer:arab"));
+        var again = await region.SendNudgesAsync(new SendNudges(["QAT"], "Second reminder", "coorganizer:arab"));
+        var stranger = await region.SendNudgesAsync(new SendNudges(["FRA"], "Hello", "coorganizer:arab"));
+
+        var delivery = Assert.Single(sent.Deliveries);
+        Assert.Equal(("QAT", NudgeOutcome.Delivered), (delivery.Country, delivery.Outcome));
+        var inbox = (await fixture.Review(cycle, "QAT").GetNudgesAsync())!.Value;
+        Assert.Equal(("Please name your focal points", "coorganizer:arab", delivery.NudgeId), (inbox.Single().Message, inbox.Single().From, inbox.Single().Id));
+        Assert.Empty((await fixture.Review(cycle, "OMN").GetNudgesAsync())!.Value);
+        Assert.Equal(NudgeOutcome.Throttled, again.Deliveries.Single().Outcome);
+        Assert.Equal(fixture.Time.GetUtcNow() + TimeSpan.FromDays(1), again.Deliveries.Single().RetryAfter);
+        Assert.Equal(Outcome.Invalid, stranger.Outcome);
+    }
+
     /// <summary>Every grain-state write bumps its row's version by one, so the sum counts writes.</summary>
     private async Task<long> StorageWritesAsync()
     {

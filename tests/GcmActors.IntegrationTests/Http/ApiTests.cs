@@ -335,6 +335,44 @@ public sealed class ApiTests(HostFixture fixture)
     }
 
     [Fact]
+    public async Task Nudges_CoOrganizerSends_OnlyThatStatesMinistryReadsAndAcknowledges()
+    {
+        var cycle = await NewRoundAsync("LBN", "SYR");
+        using var coOrganizer = Host.CreateClient(Host.Token("coorganizer", "arab"));
+        using var otherCoOrganizer = Host.CreateClient(Host.Token("coorganizer", "africa"));
+        using var lebanon = Host.CreateClient(Host.Token("ministry", "LBN"));
+        using var syria = Host.CreateClient(Host.Token("ministry", "SYR"));
+        using var anonymous = Host.CreateClient();
+        var url = $"/api/cycles/{cycle}/regions/arab/nudges";
+
+        await Api.AssertProblemAsync(await otherCoOrganizer.PostAsJsonAsync(url, new { message = "hi", countries = new[] { "LBN" } }), HttpStatusCode.Forbidden);
+        await Api.AssertProblemAsync(await lebanon.PostAsJsonAsync(url, new { message = "hi", countries = new[] { "SYR" } }), HttpStatusCode.Forbidden);
+        await Api.AssertProblemAsync(await coOrganizer.PostAsJsonAsync(url, new { countries = new[] { "LBN" } }), HttpStatusCode.BadRequest);
+        await Api.AssertProblemAsync(await coOrganizer.PostAsJsonAsync(url, new { message = "hi", countries = new[] { "FRA" } }), HttpStatusCode.BadRequest);
+        var sent = await coOrganizer.PostAsJsonAsync(url, new { message = "Please share the template", countries = new[] { "LBN" } });
+        var throttled = await coOrganizer.PostAsJsonAsync(url, new { message = "Another reminder", countries = new[] { "LBN" } });
+
+        Assert.Equal(HttpStatusCode.OK, sent.StatusCode);
+        var delivery = (await sent.Content.ReadFromJsonAsync<JsonObject>())!["deliveries"]![0]!;
+        Assert.Equal("delivered", (string)delivery["outcome"]!);
+        await Api.AssertProblemAsync(throttled, HttpStatusCode.TooManyRequests);
+        Assert.InRange(throttled.Headers.RetryAfter!.Delta!.Value, TimeSpan.FromHours(23), TimeSpan.FromHours(24));
+
+        var inbox = $"/api/cycles/{cycle}/reviews/LBN/nudges";
+        await Api.AssertProblemAsync(await anonymous.GetAsync(inbox), HttpStatusCode.Unauthorized);
+        await Api.AssertProblemAsync(await syria.GetAsync(inbox), HttpStatusCode.Forbidden);
+        var nudges = await lebanon.GetFromJsonAsync<JsonArray>(inbox);
+        var nudge = Assert.Single(nudges!)!;
+        Assert.Equal(("Please share the template", "coorganizer:arab"), ((string)nudge["message"]!, (string)nudge["from"]!));
+
+        await Api.AssertProblemAsync(await syria.PostAsync($"{inbox}/{nudge["id"]}/acknowledge", null), HttpStatusCode.Forbidden);
+        await Api.AssertProblemAsync(await lebanon.PostAsync($"{inbox}/no-such-nudge/acknowledge", null), HttpStatusCode.NotFound);
+        var acknowledged = await lebanon.PostAsync($"{inbox}/{nudge["id"]}/acknowledge", null);
+        Assert.Equal(HttpStatusCode.OK, acknowledged.StatusCode);
+        Assert.Equal("ministry:LBN", (string)(await acknowledged.Content.ReadFromJsonAsync<JsonObject>())!["acknowledgedBy"]!);
+    }
+
+    [Fact]
     public async Task TokenCommand_PrintsATokenTheHostAccepts()
     {
         var start = new ProcessStartInfo("dotnet")
