@@ -28,12 +28,34 @@ internal sealed partial class Seeder(GcmOptions options, IGrainFactory grains, I
 {
     private const string Actor = "seed";
 
+    private const int Attempts = 5;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (options.SeedPath is not { } path)
         {
             return;
         }
+
+        // Every step is idempotent, so a seed interrupted by a timeout (a busy machine, a cluster still forming)
+        // is simply run again. A failure that persists stops the start-up, where an operator sees it.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await SeedAsync(path, cancellationToken);
+                return;
+            }
+            catch (Exception ex) when (attempt < Attempts && ex is TimeoutException or OrleansException)
+            {
+                LogRetry(logger, ex, attempt, Attempts);
+                await Task.Delay(TimeSpan.FromSeconds(attempt * 2), cancellationToken);
+            }
+        }
+    }
+
+    private async Task SeedAsync(string path, CancellationToken cancellationToken)
+    {
 
         await using var stream = File.OpenRead(path);
         var seed = await JsonSerializer.DeserializeAsync<SeedFile>(stream, GcmJson.Options, cancellationToken)
@@ -106,6 +128,9 @@ internal sealed partial class Seeder(GcmOptions options, IGrainFactory grains, I
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Seeded round {Cycle}/{Region} with {Members} members from {Path}")]
     private static partial void LogSeeded(ILogger logger, string cycle, string region, int members, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Seeding failed (attempt {Attempt} of {Attempts}); trying again")]
+    private static partial void LogRetry(ILogger logger, Exception ex, int attempt, int attempts);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Seed step {Country} {Milestone} was refused: {Detail}")]
     private static partial void LogRefused(ILogger logger, string country, string milestone, string? detail);

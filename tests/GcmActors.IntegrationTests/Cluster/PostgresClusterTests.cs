@@ -42,7 +42,7 @@ public sealed class PostgresClusterTests : IAsyncLifetime
         "--Gcm:Membership:NumMissedTableIAmAliveLimit=2",
         "--Gcm:Membership:DeathVoteExpirationTimeout=00:00:10",
         "--Gcm:Gateway:GatewayListRefreshPeriod=00:00:02",
-        "--Gcm:Messaging:ResponseTimeout=00:00:05",
+        "--Gcm:Messaging:ResponseTimeout=00:00:10",
         .. more,
     ];
 
