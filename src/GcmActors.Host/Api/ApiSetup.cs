@@ -122,7 +122,7 @@ public static class ApiSetup
     }
 
     /// <summary>Failures that are not the client's fault: storage or cluster down is 503, anything else a bug (500).</summary>
-    private static int StatusFor(Exception exception) => exception switch
+    internal static int StatusFor(Exception exception) => exception switch
     {
         BadHttpRequestException bad => bad.StatusCode,
         DbException or TimeoutException or SiloUnavailableException or OrleansMessageRejectionException => StatusCodes.Status503ServiceUnavailable,

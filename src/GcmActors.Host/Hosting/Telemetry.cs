@@ -17,20 +17,21 @@ public static class Telemetry
 
     public static WebApplicationBuilder AddGcmTelemetry(this WebApplicationBuilder builder)
     {
-        var telemetry = builder.Services.AddOpenTelemetry()
+        // Without an exporter, listening would still create and tag an activity per request, for nobody.
+        if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            return builder;
+        }
+
+        builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(ServiceName))
             .WithTracing(tracing => tracing
                 .AddAspNetCoreInstrumentation()
                 .AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application"))
             .WithMetrics(metrics => metrics
                 .AddRuntimeInstrumentation()
-                .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.Orleans", GcmMetrics.MeterName));
-
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-        {
-            telemetry.UseOtlpExporter();
-        }
-
+                .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.Orleans", GcmMetrics.MeterName))
+            .UseOtlpExporter();
         return builder;
     }
 }

@@ -24,6 +24,13 @@ public static class Access
         user.FindFirstValue("sub") ?? user.FindFirstValue(Tokens.RoleClaim) ?? "anonymous";
 
     public static bool IsAdmin(ClaimsPrincipal user) => user.HasClaim(Tokens.RoleClaim, Roles.Admin);
+
+    /// <summary>The 401 answer: a problem, and the scheme to use.</summary>
+    public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Unauthorized(HttpContext context)
+    {
+        context.Response.Headers.WWWAuthenticate = "Bearer";
+        return Problems.Of(StatusCodes.Status401Unauthorized, "send 'Authorization: Bearer <token>'; the host's 'token' command mints one");
+    }
 }
 
 /// <summary>A role whose scope must equal a route value: a ministry writes its own State only.</summary>
@@ -94,9 +101,7 @@ public sealed class ProblemAuthorizationResultHandler : IAuthorizationMiddleware
     {
         if (result.Challenged)
         {
-            context.Response.Headers.WWWAuthenticate = "Bearer";
-            await Problems.Of(StatusCodes.Status401Unauthorized,
-                "send 'Authorization: Bearer <token>'; the host's 'token' command mints one").ExecuteAsync(context);
+            await Access.Unauthorized(context).ExecuteAsync(context);
             return;
         }
 
