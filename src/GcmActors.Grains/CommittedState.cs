@@ -17,8 +17,6 @@ internal sealed class CommittedState<TState>(IPersistentState<TState> storage) w
 
     public TState Current => _committed ??= storage.State;
 
-    public bool RecordExists => storage.RecordExists;
-
     /// <summary>
     /// Runs <paramref name="decide"/> on the committed state; when it returns a next state, persists it
     /// before returning, so the caller only reports success for what is durable.
