@@ -29,10 +29,18 @@ public static class OrleansSetup
                 {
                     if (store.IsCluster)
                     {
-                        silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, options.ServiceId));
+                        silo.Configure<ClusterOptions>(o =>
+                        {
+                            o.ClusterId = options.ClusterId;
+                            o.ServiceId = options.ServiceId;
+                        });
                         silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.GatewayPort,
                             listenOnAnyHostAddress: options.ListenOnAnyAddress);
-                        silo.UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = (store.Invariant, store.ConnectionString));
+                        silo.UseAdoNetClustering(o =>
+                        {
+                            o.Invariant = store.Invariant;
+                            o.ConnectionString = store.ConnectionString;
+                        });
                         silo.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection("Gcm:Membership"));
                         silo.Configure<SiloMessagingOptions>(builder.Configuration.GetSection("Gcm:Messaging"));
                     }
@@ -51,10 +59,18 @@ public static class OrleansSetup
             case "client":
                 builder.UseOrleansClient(client =>
                 {
-                    client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, options.ServiceId));
+                    client.Configure<ClusterOptions>(o =>
+                    {
+                        o.ClusterId = options.ClusterId;
+                        o.ServiceId = options.ServiceId;
+                    });
                     if (store.IsCluster)
                     {
-                        client.UseAdoNetClustering(o => (o.Invariant, o.ConnectionString) = (store.Invariant, store.ConnectionString));
+                        client.UseAdoNetClustering(o =>
+                        {
+                            o.Invariant = store.Invariant;
+                            o.ConnectionString = store.ConnectionString;
+                        });
                         client.Configure<GatewayOptions>(builder.Configuration.GetSection("Gcm:Gateway"));
                         client.Configure<ClientMessagingOptions>(builder.Configuration.GetSection("Gcm:Messaging"));
                     }

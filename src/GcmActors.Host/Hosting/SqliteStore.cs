@@ -50,20 +50,3 @@ public static class SqliteStore
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }
-
-/// <summary>Applies the schema before the silo starts (it is registered ahead of Orleans).</summary>
-internal sealed class SchemaMigrator(Store store, GcmOptions options, ILogger<SchemaMigrator> logger) : IHostedService
-{
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        if (!store.IsCluster)
-        {
-            Directory.CreateDirectory(options.DataPath);
-        }
-
-        await store.ApplySchemaAsync(cancellationToken);
-        logger.LogInformation("Store ready: {Kind} ({Scripts})", store.Kind, store.ScriptsDirectory);
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-}

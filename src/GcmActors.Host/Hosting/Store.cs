@@ -41,3 +41,20 @@ public sealed record Store(string Kind, string Invariant, string ConnectionStrin
         }
     }
 }
+
+/// <summary>Applies the schema before the silo starts (it is registered ahead of Orleans).</summary>
+internal sealed class SchemaMigrator(Store store, GcmOptions options, ILogger<SchemaMigrator> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!store.IsCluster)
+        {
+            Directory.CreateDirectory(options.DataPath);
+        }
+
+        await store.ApplySchemaAsync(cancellationToken);
+        logger.LogInformation("Store ready: {Kind} ({Scripts})", store.Kind, store.ScriptsDirectory);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
