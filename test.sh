@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
 # Every test of the solution: unit (pure rules), grains in an in-process silo on a real SQLite file,
-# the HTTP API end to end against the real executable (including restart and kill -9), and a cluster of
-# executables on a throwaway PostgreSQL server. Needs the .NET 10 SDK and PostgreSQL's server binaries
-# (installed here with apt when missing and run as root); packages restore from NuGet.
+# the HTTP API end to end against the real executable (including restart and kill -9), the dashboard page
+# in headless Chromium, and a cluster of executables on a throwaway PostgreSQL server. Needs the .NET 10
+# SDK, PostgreSQL's server binaries and Chromium (installed here with apt when missing and run as root);
+# packages restore from NuGet.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# The cluster tests start a throwaway PostgreSQL server; install its binaries where the machine lacks them.
-if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+# The cluster tests start a throwaway PostgreSQL server and the dashboard tests a headless Chromium;
+# install what this machine lacks (Debian packages postgresql and chromium).
+missing=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        echo "Installing PostgreSQL server binaries (Debian package postgresql)..."
+        echo "Installing ${missing[*]} (Debian packages)..."
         apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
     else
-        echo "PostgreSQL server binaries are missing: install the 'postgresql' package (Debian/Ubuntu)." >&2
+        echo "Missing Debian/Ubuntu packages: ${missing[*]}. Install them, then run this again." >&2
         exit 1
     fi
 fi

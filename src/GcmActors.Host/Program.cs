@@ -1,4 +1,5 @@
 using GcmActors.Host.Api;
+using GcmActors.Host.Dashboard;
 using GcmActors.Host.Hosting;
 using GcmActors.Host.Security;
 
@@ -25,6 +26,7 @@ app.UseGcmApi();
 app.MapRegionApi();
 app.MapReviewApi();
 app.MapNudgeApi();
+app.MapDashboard();
 app.Run();
 return 0;
 

@@ -117,6 +117,7 @@ public static class ApiSetup
             openApi = "/openapi/v1.json",
             reference = "/scalar",
             example = "/api/cycles/2020/regions/arab",
+            dashboard = "/dashboard/2020/arab",
         })).ExcludeFromDescription();
         return app;
     }

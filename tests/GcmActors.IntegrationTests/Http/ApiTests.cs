@@ -373,6 +373,29 @@ public sealed class ApiTests(HostFixture fixture)
     }
 
     [Fact]
+    public async Task DashboardPage_InAHeadlessBrowser_ShowsTheRoundAsTheApiHasIt()
+    {
+        var cycle = await NewRoundAsync("LBN", "SYR", "JOR");
+        using var ministry = Host.CreateClient(Host.Token("ministry", "LBN"));
+        Assert.Equal(HttpStatusCode.OK, (await Api.PostMilestoneAsync(ministry, cycle, "LBN", "data-collected", new { status = "completed" })).StatusCode);
+
+        var dom = await Browser.RenderAsync(new Uri(Host.BaseAddress, $"/dashboard/{cycle}/arab"));
+
+        Assert.Contains("<h1 id=\"title\">Test round</h1>", dom, StringComparison.Ordinal);
+        Assert.Contains("<main id=\"content\">", dom, StringComparison.Ordinal);          // shown: no longer hidden
+        Assert.Contains("<span id=\"lagging-count\" class=\"figure\">3</span>", dom, StringComparison.Ordinal);
+        var lebanon = Browser.Element(dom, "<tr data-country=\"LBN\"", "</tr>");
+        Assert.Contains("Lebanon (LBN)", lebanon, StringComparison.Ordinal);
+        Assert.Equal(1, CountOf(lebanon, "status completed"));
+        Assert.Equal(4, CountOf(lebanon, "status not-started"));
+        var data = Browser.Element(dom, "<tr data-milestone=\"data-collected\"", "</tr>");
+        Assert.Contains("<td class=\"completed\">1</td>", data, StringComparison.Ordinal);
+        Assert.Contains("<td class=\"not-started\">2</td>", data, StringComparison.Ordinal);
+    }
+
+    private static int CountOf(string text, string part) => (text.Length - text.Replace(part, "", StringComparison.Ordinal).Length) / part.Length;
+
+    [Fact]
     public async Task TokenCommand_PrintsATokenTheHostAccepts()
     {
         var start = new ProcessStartInfo("dotnet")
