@@ -55,7 +55,8 @@ public sealed record RegionProgress(
     double SubmittedShare,
     ImmutableArray<string> Lagging,
     ImmutableSortedDictionary<int, int> ObjectiveCoverage,
-    long Version);
+    long Version,
+    NudgePolicy? NudgePolicy = null);
 
 public sealed record MemberProgress(
     string Country,

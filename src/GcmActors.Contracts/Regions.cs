@@ -8,6 +8,16 @@ public sealed record Conference(
     [property: Id(1)] DateOnly? End,
     [property: Id(2)] ConferenceModality Modality);
 
+/// <summary>
+/// Automatic nudges: when <see cref="Automatic"/>, the region nudges every lagging State with
+/// <see cref="Message"/> once every <see cref="EveryDays"/> days.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("gcm.nudge-policy")]
+public sealed record NudgePolicy(
+    [property: Id(0)] bool Automatic,
+    [property: Id(1)] int EveryDays,
+    [property: Id(2)] string Message);
+
 /// <summary>A regional review round as co-organizers configure it.</summary>
 [GenerateSerializer, Immutable, Alias("gcm.region-config")]
 public sealed record RegionConfig(
@@ -15,7 +25,8 @@ public sealed record RegionConfig(
     [property: Id(1)] ImmutableArray<string> CoOrganizers,
     [property: Id(2)] Conference Conference,
     [property: Id(3)] ImmutableSortedDictionary<Milestone, DateOnly> Deadlines,
-    [property: Id(4)] ImmutableArray<string> Members);
+    [property: Id(4)] ImmutableArray<string> Members,
+    [property: Id(5)] NudgePolicy? NudgePolicy = null);
 
 [GenerateSerializer, Immutable, Alias("gcm.region-command")]
 public sealed record ConfigureRegion(

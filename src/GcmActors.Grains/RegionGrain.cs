@@ -2,8 +2,18 @@ using System.Collections.Immutable;
 using System.Text.Json;
 using GcmActors.Contracts;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace GcmActors.Grains;
+
+public sealed class RegionOptions
+{
+    /// <summary>
+    /// How often a round with an automatic nudge policy checks whether a nudge is due (configuration:
+    /// Gcm:Regions:AutoNudgeCheckPeriod). The policy's own cadence is in days; this only bounds the delay.
+    /// </summary>
+    public TimeSpan AutoNudgeCheckPeriod { get; set; } = TimeSpan.FromHours(1);
+}
 
 /// <summary>
 /// One regional review round. Holds the configuration and the latest snapshot of each member, and keeps
@@ -14,8 +24,12 @@ public sealed class RegionGrain(
     [PersistentState("region", GcmStorage.Name)] IPersistentState<RegionState> storage,
     [FromKeyedServices(GcmClock.Key)] TimeProvider time,
     CountryCatalog countries,
-    RegionDocumentBoard board) : Grain, IRegionGrain
+    RegionDocumentBoard board,
+    IOptions<RegionOptions> regionOptions) : Grain, IRegionGrain, IRemindable
 {
+    internal const string AutoNudgeReminder = "auto-nudge";
+    private const string AutomaticActor = "automatic";
+
     private readonly CommittedState<RegionState> _state = new(storage);
     private RegionDocument? _document;
     private DateOnly _documentDay;
@@ -94,6 +108,7 @@ public sealed class RegionGrain(
             return (next, new RegionResult(Outcome.Applied, next.Version));
         });
         Rebuild(time.Today());
+        await ScheduleAutomaticNudgesAsync(config.NudgePolicy);
         return result;
     }
 
@@ -125,6 +140,47 @@ public sealed class RegionGrain(
         var deliveries = await Task.WhenAll(targets.Distinct(StringComparer.Ordinal).Select(country =>
             Review(country).ReceiveNudgeAsync(new Nudge($"{Region}-{Guid.NewGuid():N}", Region, command.Actor, command.Message.Trim(), now))));
         return new NudgeResult(Outcome.Applied, [.. deliveries]);
+    }
+
+    /// <summary>
+    /// The automatic nudge policy: when due, nudge every lagging State. The send comes before the record of
+    /// it, so a crash in between repeats the send, which each review reports as a duplicate.
+    /// </summary>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != AutoNudgeReminder)
+        {
+            return;
+        }
+
+        if (_state.Current.Config?.NudgePolicy is not { Automatic: true } policy)
+        {
+            await ScheduleAutomaticNudgesAsync(null);
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        if (_state.Current.LastAutomaticNudge is { } last && now - last < TimeSpan.FromDays(policy.EveryDays))
+        {
+            return;
+        }
+
+        await SendNudgesAsync(new SendNudges([], policy.Message, AutomaticActor));
+        await _state.UpdateAsync(s => (s with { LastAutomaticNudge = now }, 0));
+    }
+
+    private async Task ScheduleAutomaticNudgesAsync(NudgePolicy? policy)
+    {
+        var reminder = await this.GetReminder(AutoNudgeReminder);
+        if (policy is { Automatic: true } && reminder is null)
+        {
+            var period = regionOptions.Value.AutoNudgeCheckPeriod;
+            await this.RegisterOrUpdateReminder(AutoNudgeReminder, period, period);
+        }
+        else if (policy is not { Automatic: true } && reminder is not null)
+        {
+            await this.UnregisterReminder(reminder);
+        }
     }
 
     public async Task<PushResult> ApplySnapshotAsync(ReviewSnapshot snapshot)
@@ -183,5 +239,6 @@ public sealed class RegionGrain(
         && a.CoOrganizers.SequenceEqual(b.CoOrganizers)
         && a.Conference == b.Conference
         && a.Deadlines.SequenceEqual(b.Deadlines)
-        && a.Members.SequenceEqual(b.Members);
+        && a.Members.SequenceEqual(b.Members)
+        && a.NudgePolicy == b.NudgePolicy;
 }

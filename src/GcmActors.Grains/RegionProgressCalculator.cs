@@ -70,7 +70,8 @@ public static class RegionProgressCalculator
             participating == 0 ? 0 : Math.Round((double)submitted / participating, 4),
             lagging,
             coverage,
-            version);
+            version,
+            config.NudgePolicy);
     }
 
     /// <summary>Checks a configuration sent by a co-organizer; null when it is acceptable.</summary>
@@ -114,6 +115,12 @@ public static class RegionProgressCalculator
         if (config.Members.Distinct(StringComparer.Ordinal).Count() != config.Members.Length)
         {
             return "members lists a State twice";
+        }
+
+        if (config.NudgePolicy is { } policy
+            && (policy.EveryDays is < 1 or > 90 || string.IsNullOrWhiteSpace(policy.Message) || policy.Message.Length > ReviewWorkflow.MaxNudgeLength))
+        {
+            return $"nudgePolicy needs everyDays between 1 and 90 and a message of at most {ReviewWorkflow.MaxNudgeLength} characters";
         }
 
         // Deadlines follow the hard workflow order: data before approval, approval before submission.

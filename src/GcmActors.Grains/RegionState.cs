@@ -16,4 +16,7 @@ public sealed record RegionState
 
     /// <summary>Bumped by every configuration change and every stored snapshot.</summary>
     [Id(2)] public long Version { get; init; }
+
+    /// <summary>When the automatic nudge policy last ran (not part of the dashboard, so no version bump).</summary>
+    [Id(3)] public DateTimeOffset? LastAutomaticNudge { get; init; }
 }

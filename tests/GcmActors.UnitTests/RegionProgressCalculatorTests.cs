@@ -327,6 +327,28 @@ public class RegionProgressCalculatorTests
         Assert.Equal("the 'approved' deadline is before the 'data-collected' deadline", RegionProgressCalculator.Validate(config, CountryCatalog.Default));
     }
 
+    [Theory]
+    [InlineData(0, "Please submit")]
+    [InlineData(91, "Please submit")]
+    [InlineData(7, " ")]
+    public void Validate_NudgePolicyOutOfBounds_IsRejected(int everyDays, string message)
+    {
+        var config = Config(SeedMembers) with { NudgePolicy = new NudgePolicy(true, everyDays, message) };
+
+        Assert.Equal("nudgePolicy needs everyDays between 1 and 90 and a message of at most 1000 characters",
+            RegionProgressCalculator.Validate(config, CountryCatalog.Default));
+    }
+
+    [Fact]
+    public void Compute_CarriesTheNudgePolicy_SoAGetCanBePutBack()
+    {
+        var policy = new NudgePolicy(true, 7, "Please submit");
+
+        var progress = Compute(Config(SeedMembers) with { NudgePolicy = policy }, Today);
+
+        Assert.Equal(policy, progress.NudgePolicy);
+    }
+
     [Fact]
     public void Validate_ConferenceEndWithoutStart_IsRejected()
     {

@@ -75,7 +75,8 @@ internal static class Samples
         ["ESCWA", "IOM", "LAS"],
         new Conference(new DateOnly(2021, 2, 24), new DateOnly(2021, 2, 25), ConferenceModality.InPerson),
         Deadlines,
-        ["LBN", "IRQ", "PSE"]);
+        ["LBN", "IRQ", "PSE"],
+        new NudgePolicy(true, 7, "Please send your report"));
 
     public static readonly ReviewSnapshot Snapshot = new(
         "LBN",
@@ -93,6 +94,7 @@ internal static class Samples
             ["IRQ"] = Snapshot with { Country = "IRQ", Participation = Participation.Participating, Objectives = [1], Version = 3 },
         }),
         Version = 9,
+        LastAutomaticNudge = At.AddDays(6),
     };
 
     public static readonly ReviewView ReviewView = ReviewState.ToView("2020", "LBN", "Lebanon");

@@ -89,7 +89,8 @@ public static class RegionApi
             body.CoOrganizers ?? [],
             body.Conference,
             body.Deadlines,
-            [.. body.Members.Value.Select(m => (m?.Country ?? "").Trim().ToUpperInvariant())]);
+            [.. body.Members.Value.Select(m => (m?.Country ?? "").Trim().ToUpperInvariant())],
+            body.NudgePolicy);
 
         var grain = grains.GetGrain<IRegionGrain>(Keys.Region(cycle, region));
         var result = await grain.ConfigureAsync(new ConfigureRegion(config, Access.Actor(context.User), expected));

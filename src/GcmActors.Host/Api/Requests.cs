@@ -27,7 +27,8 @@ public sealed record RegionRequest(
     ImmutableArray<string>? CoOrganizers,
     Conference? Conference,
     ImmutableSortedDictionary<Milestone, DateOnly>? Deadlines,
-    ImmutableArray<MemberRef>? Members);
+    ImmutableArray<MemberRef>? Members,
+    NudgePolicy? NudgePolicy = null);
 
 [JsonConverter(typeof(MemberRefConverter))]
 public sealed record MemberRef(string Country);

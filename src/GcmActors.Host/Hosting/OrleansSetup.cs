@@ -52,6 +52,7 @@ public static class OrleansSetup
 
                     silo.AddGcmGrains(store.Invariant, store.ConnectionString);
                     silo.Services.Configure<ReviewOptions>(builder.Configuration.GetSection("Gcm:Reviews"));
+                    silo.Services.Configure<RegionOptions>(builder.Configuration.GetSection("Gcm:Regions"));
                     silo.AddActivityPropagation();
                 });
                 builder.Services.AddHostedService<Seeding.Seeder>();

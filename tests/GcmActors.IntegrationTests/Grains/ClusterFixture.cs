@@ -21,6 +21,8 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public RegionOutage Outage { get; } = new();
 
+    public NudgeWatch Nudges { get; } = new();
+
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
     public IGrainFactory Grains => Cluster.Client;
@@ -40,7 +42,9 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.AddGcmGrains(SqliteStore.Invariant, connectionString);
             silo.Services.Configure<ReviewOptions>(o => o.SyncPeriod = TimeSpan.FromSeconds(2));
             silo.Services.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
+            silo.Services.Configure<RegionOptions>(o => o.AutoNudgeCheckPeriod = TimeSpan.FromSeconds(1));
             silo.AddIncomingGrainCallFilter(Outage.FilterAsync);
+            silo.AddIncomingGrainCallFilter(Nudges.FilterAsync);
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
@@ -108,6 +112,30 @@ public sealed class RegionOutage
         var snapshot = (ReviewSnapshot)context.Request.GetArgument(0)!;
         _deliveries.GetOrAdd((region, snapshot.Country, snapshot.Version), _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously))
             .TrySetResult();
+    }
+}
+
+/// <summary>Signals each nudge a review stores, so tests of automatic nudges wait on an event, not a clock.</summary>
+public sealed class NudgeWatch
+{
+    private readonly ConcurrentDictionary<(string Review, int Count), TaskCompletionSource<Nudge>> _stored = new();
+    private readonly ConcurrentDictionary<string, int> _counts = new();
+
+    /// <summary>Completes with the <paramref name="count"/>-th nudge stored by review <paramref name="reviewKey"/>.</summary>
+    public Task<Nudge> StoredAsync(string reviewKey, int count) =>
+        _stored.GetOrAdd((reviewKey, count), _ => new TaskCompletionSource<Nudge>(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    internal async Task FilterAsync(IIncomingGrainCallContext context)
+    {
+        await context.Invoke();
+        if (context.InterfaceMethod.Name == nameof(IReviewGrain.ReceiveNudgeAsync)
+            && context.Result is NudgeDelivery { Outcome: NudgeOutcome.Delivered })
+        {
+            var review = context.TargetId.Key.ToString()!;
+            var count = _counts.AddOrUpdate(review, 1, (_, n) => n + 1);
+            _stored.GetOrAdd((review, count), _ => new TaskCompletionSource<Nudge>(TaskCreationOptions.RunContinuationsAsynchronously))
+                .TrySetResult((Nudge)context.Request.GetArgument(0)!);
+        }
     }
 }
 

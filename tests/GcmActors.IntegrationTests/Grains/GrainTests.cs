@@ -289,6 +289,29 @@ public sealed class GrainTests(ClusterFixture fixture)
         Assert.Equal(Outcome.Invalid, stranger.Outcome);
     }
 
+    [Fact]
+    public async Task AutomaticNudges_ReachTheLaggingStates_OncePerPeriodOfThePolicy()
+    {
+        var cycle = NewCycle();
+        var today = DateOnly.FromDateTime(fixture.Time.GetUtcNow().UtcDateTime);
+        var deadlines = new Dictionary<Milestone, DateOnly> { [Milestone.CoordinationBodyAppointed] = today.AddDays(-1) }
+            .ToImmutableSortedDictionary();
+        var policy = new NudgePolicy(true, 7, "Automatic reminder: please appoint your coordination body");
+        await fixture.ConfigureRegionAsync(cycle, "arab", Round("YEM", "SAU") with { Deadlines = deadlines, NudgePolicy = policy });
+        await fixture.Review(cycle, "SAU").RecordMilestoneAsync(Set(Milestone.CoordinationBodyAppointed, MilestoneStatus.Completed));
+
+        // The region's reminder checks every second (test setting); the first check finds the policy due.
+        var first = await fixture.Nudges.StoredAsync(Keys.Review(cycle, "YEM"), 1).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(("automatic", policy.Message), (first.From, first.Message));
+
+        // A week later, by the domain clock, the next check nudges again.
+        fixture.Time.Advance(TimeSpan.FromDays(7));
+        var second = await fixture.Nudges.StoredAsync(Keys.Review(cycle, "YEM"), 2).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(fixture.Time.GetUtcNow().Date, second.SentAt.Date);
+        Assert.Equal(2, (await fixture.Review(cycle, "YEM").GetNudgesAsync())!.Value.Length);
+        Assert.Empty((await fixture.Review(cycle, "SAU").GetNudgesAsync())!.Value);
+    }
+
     /// <summary>Every grain-state write bumps its row's version by one, so the sum counts writes.</summary>
     private async Task<long> StorageWritesAsync()
     {
