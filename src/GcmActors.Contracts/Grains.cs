@@ -45,6 +45,10 @@ public interface IReviewGrain : IGrainWithStringKey
     [Alias("receive-nudge"), AlwaysInterleave]
     Task<NudgeDelivery> ReceiveNudgeAsync(Nudge nudge);
 
+    /// <summary>Registers (or, with null, removes) the ministry's webhook for nudges. False when there is no such review.</summary>
+    [Alias("set-webhook")]
+    Task<bool> SetWebhookAsync(Webhook? webhook);
+
     /// <summary>The ministry marks a nudge as read; returns it, or null when there is no such nudge.</summary>
     [Alias("acknowledge-nudge")]
     Task<Nudge?> AcknowledgeNudgeAsync(string nudgeId, string actor);

@@ -13,6 +13,12 @@ public sealed record Nudge(
     [property: Id(5)] DateTimeOffset? AcknowledgedAt = null,
     [property: Id(6)] string? AcknowledgedBy = null);
 
+/// <summary>Where a ministry wants its nudges delivered: an HTTPS endpoint, and the secret that signs each delivery.</summary>
+[GenerateSerializer, Immutable, Alias("gcm.webhook")]
+public sealed record Webhook(
+    [property: Id(0)] string Url,
+    [property: Id(1)] string Secret);
+
 /// <summary>A co-organizer's command: nudge these member States, or every lagging one when none are named.</summary>
 [GenerateSerializer, Immutable, Alias("gcm.send-nudges")]
 public sealed record SendNudges(

@@ -22,7 +22,12 @@ public static class GcmMetrics
     public static void ReviewCommand(string command, Outcome outcome) =>
         s_reviewCommands.Add(1, new("command", command), new("outcome", GcmJson.Slug(outcome)));
 
+    private static readonly Counter<long> s_webhookFailures = s_meter.CreateCounter<long>(
+        "gcm.webhook.failures", "{delivery}", "Webhook deliveries of nudges that failed and wait for the sync reminder.");
+
     public static void PushFailed() => s_pushFailures.Add(1);
+
+    public static void WebhookFailed() => s_webhookFailures.Add(1);
 
     public static void DocumentBuilt() => s_documentBuilds.Add(1);
 }

@@ -28,6 +28,7 @@ public sealed partial class ReviewGrain(
     [FromKeyedServices(GcmClock.Key)] TimeProvider time,
     CountryCatalog countries,
     IOptions<ReviewOptions> reviewOptions,
+    IWebhookSender webhooks,
     ILogger<ReviewGrain> logger) : Grain, IReviewGrain, IRemindable
 {
     internal const string SyncReminder = "sync-regions";
@@ -74,8 +75,28 @@ public sealed partial class ReviewGrain(
     public Task<ImmutableArray<Nudge>?> GetNudgesAsync() =>
         Task.FromResult<ImmutableArray<Nudge>?>(Exists ? [.. _state.Current.Nudges.Reverse()] : null);
 
-    public Task<NudgeDelivery> ReceiveNudgeAsync(Nudge nudge) =>
-        _state.UpdateAsync(s => ReviewWorkflow.ReceiveNudge(s, Country, nudge, reviewOptions.Value.NudgeInterval));
+    public async Task<NudgeDelivery> ReceiveNudgeAsync(Nudge nudge)
+    {
+        var delivery = await _state.UpdateAsync(s => ReviewWorkflow.ReceiveNudge(s, Country, nudge, reviewOptions.Value.NudgeInterval));
+        if (!_state.Current.PendingDeliveries.IsEmpty)
+        {
+            // Deliver right after this call, in a turn of our own, so the region does not wait on the ministry's server.
+            this.RegisterGrainTimer(DeliverWebhooksAsync, TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        }
+
+        return delivery;
+    }
+
+    public async Task<bool> SetWebhookAsync(Webhook? webhook)
+    {
+        if (!Exists)
+        {
+            return false;
+        }
+
+        await _state.UpdateAsync(s => (s.Webhook == webhook ? null : s with { Webhook = webhook, PendingDeliveries = [] }, 0));
+        return true;
+    }
 
     public Task<Nudge?> AcknowledgeNudgeAsync(string nudgeId, string actor) =>
         _state.UpdateAsync(s => ReviewWorkflow.AcknowledgeNudge(s, nudgeId, actor, time.GetUtcNow()));
@@ -98,6 +119,27 @@ public sealed partial class ReviewGrain(
         }
 
         await PushAsync();
+        await DeliverWebhooksAsync(CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Posts each pending nudge to the ministry's webhook, oldest first; a delivery leaves the queue only when
+    /// the endpoint answers 2xx. What fails waits for the next sync-reminder tick (the queue is in storage).
+    /// </summary>
+    private async Task DeliverWebhooksAsync(CancellationToken cancellationToken)
+    {
+        while (_state.Current is { Webhook: { } hook, PendingDeliveries: [var id, ..] } state)
+        {
+            var delivered = ReviewWorkflow.PendingNudge(state, id) is not { } nudge
+                || await webhooks.SendAsync(hook, new WebhookDelivery(id, Cycle, Country, nudge), cancellationToken);
+            if (!delivered)
+            {
+                GcmMetrics.WebhookFailed();
+                return;
+            }
+
+            await _state.UpdateAsync(s => (s with { PendingDeliveries = s.PendingDeliveries.Remove(id) }, 0));
+        }
     }
 
     private async Task<ReviewResult> ChangeAsync(string command, Func<ReviewState, Decision> decide)

@@ -29,6 +29,12 @@ public sealed record ReviewState
     /// <summary>Nudges received from co-organizers, oldest first. Not part of the review's version.</summary>
     [Id(7)] public ImmutableList<Nudge> Nudges { get; init; } = [];
 
+    /// <summary>The ministry's webhook for nudges, if it registered one.</summary>
+    [Id(8)] public Webhook? Webhook { get; init; }
+
+    /// <summary>Ids of nudges not yet acknowledged by the webhook (2xx); retried until they are.</summary>
+    [Id(9)] public ImmutableList<string> PendingDeliveries { get; init; } = [];
+
     public MilestoneRecord this[Milestone milestone] => Milestones.GetValueOrDefault(milestone, MilestoneRecord.NotStarted);
 
     public ReviewSnapshot ToSnapshot(string country) => new(

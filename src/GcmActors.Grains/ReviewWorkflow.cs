@@ -167,8 +167,14 @@ public static class ReviewWorkflow
             inbox = inbox.Remove(oldest);
         }
 
-        return (state with { Nudges = inbox }, new NudgeDelivery(country, NudgeOutcome.Delivered, nudge.Id));
+        // A registered webhook gets it too: queued in the same write, delivered (and retried) after it.
+        var pending = state.Webhook is null ? state.PendingDeliveries : state.PendingDeliveries.Add(nudge.Id);
+        return (state with { Nudges = inbox, PendingDeliveries = pending.RemoveAll(id => !inbox.Any(n => n.Id == id)) },
+            new NudgeDelivery(country, NudgeOutcome.Delivered, nudge.Id));
     }
+
+    /// <summary>What a webhook delivery carries; null when the nudge left the inbox (nothing left to deliver).</summary>
+    public static Nudge? PendingNudge(ReviewState state, string nudgeId) => state.Nudges.FirstOrDefault(n => n.Id == nudgeId);
 
     /// <summary>Marks a nudge as read. Acknowledging twice keeps the first acknowledgement.</summary>
     public static (ReviewState? Next, Nudge? Nudge) AcknowledgeNudge(ReviewState state, string nudgeId, string actor, DateTimeOffset now)

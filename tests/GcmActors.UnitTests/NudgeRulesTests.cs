@@ -81,6 +81,18 @@ public class NudgeRulesTests
     }
 
     [Fact]
+    public void ReceiveNudge_WithAWebhook_QueuesItForDelivery_AndWithoutOneDoesNot()
+    {
+        var withHook = new ReviewState { Webhook = new Webhook("https://mofa.example.lb/hook", "0123456789abcdef") };
+
+        var (queued, _) = ReviewWorkflow.ReceiveNudge(withHook, "LBN", From("arab", "Please submit", Monday), Day);
+        var (plain, _) = ReviewWorkflow.ReceiveNudge(new ReviewState(), "LBN", From("arab", "Please submit", Monday), Day);
+
+        Assert.Equal<string>(["n1"], queued!.PendingDeliveries);
+        Assert.Empty(plain!.PendingDeliveries);
+    }
+
+    [Fact]
     public void AcknowledgeNudge_RecordsWhoAndWhen_AndKeepsTheFirstAcknowledgement()
     {
         var state = Receive(new ReviewState(), From("arab", "Please submit", Monday));

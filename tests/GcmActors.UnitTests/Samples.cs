@@ -58,6 +58,8 @@ internal static class Samples
         Regions = ImmutableSortedSet.Create(StringComparer.Ordinal, "2020/arab", "2020/africa"),
         UpdatedAt = At.AddDays(4),
         Nudges = [Nudge],
+        Webhook = new Webhook("https://mofa.example.lb/gcm/nudges", "0123456789abcdef0123"),
+        PendingDeliveries = ["arab-1"],
     };
 
     public static readonly ImmutableSortedDictionary<Milestone, DateOnly> Deadlines =

@@ -10,6 +10,9 @@ namespace GcmActors.Host.Api;
 /// <summary>Body of POST .../regions/{region}/nudges. No countries: every State that lags today.</summary>
 public sealed record NudgeRequest(string? Message, ImmutableArray<string>? Countries = null);
 
+/// <summary>Body of PUT .../reviews/{country}/webhook: where to post nudges, and the secret that signs them.</summary>
+public sealed record WebhookRequest(string? Url, string? Secret);
+
 /// <summary>Co-organizers nudge States that lag; each ministry reads (and acknowledges) its own inbox.</summary>
 public static class NudgeApi
 {
@@ -35,6 +38,22 @@ public static class NudgeApi
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .RequireAuthorization(Access.WriteReview);
+        var webhook = app.MapGroup("/api/cycles/{cycle:cycle}/reviews/{country:iso3}/webhook").WithTags("Nudges");
+        webhook.MapPut("", SetWebhookAsync)
+            .WithName("SetWebhook")
+            .WithSummary("Registers the HTTPS endpoint that receives this State's nudges, signed with the given secret "
+                + "(Gcm-Signature: t=..,v1=hex HMAC-SHA256 of \"{t}.{body}\"). The ministry of that State, or admin.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(Access.WriteReview);
+        webhook.MapDelete("", DeleteWebhookAsync)
+            .WithName("DeleteWebhook")
+            .WithSummary("Stops webhook deliveries of nudges (the ministry of that State, or admin).")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(Access.WriteReview);
+
         inbox.MapPost("/{id}/acknowledge", AcknowledgeAsync)
             .WithName("AcknowledgeNudge")
             .WithSummary("Marks a nudge as read (the ministry of that State, or admin).")
@@ -84,6 +103,34 @@ public static class NudgeApi
         await Review(grains, cycle, country).AcknowledgeNudgeAsync(id, Access.Actor(context.User)) is { } nudge
             ? TypedResults.Ok(nudge)
             : Problems.NotFound($"no nudge '{id}' in the inbox of {country.ToUpperInvariant()}");
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> SetWebhookAsync(
+        string cycle, string country, WebhookRequest? body, IGrainFactory grains, IConfiguration configuration)
+    {
+        var allowHttp = configuration.GetValue<bool>("Gcm:Webhooks:AllowInsecure");
+        if (body is not { Url: { } url, Secret: { } secret }
+            || !Uri.TryCreate(url, UriKind.Absolute, out var uri)
+            || !(uri.Scheme == Uri.UriSchemeHttps || (allowHttp && uri.Scheme == Uri.UriSchemeHttp)))
+        {
+            return Problems.BadRequest(allowHttp
+                ? "the body needs an absolute http(s) url and a secret"
+                : "the body needs an absolute https url and a secret");
+        }
+
+        if (secret.Length is < 16 or > 256)
+        {
+            return Problems.BadRequest("the secret has 16 to 256 characters");
+        }
+
+        return await Review(grains, cycle, country).SetWebhookAsync(new Webhook(uri.ToString(), secret))
+            ? TypedResults.NoContent()
+            : Problems.NotFound($"{country.ToUpperInvariant()} has no review in cycle {cycle}");
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteWebhookAsync(string cycle, string country, IGrainFactory grains) =>
+        await Review(grains, cycle, country).SetWebhookAsync(null)
+            ? TypedResults.NoContent()
+            : Problems.NotFound($"{country.ToUpperInvariant()} has no review in cycle {cycle}");
 
     private static IReviewGrain Review(IGrainFactory grains, string cycle, string country) =>
         grains.GetGrain<IReviewGrain>(Keys.Review(cycle, country.ToUpperInvariant()));

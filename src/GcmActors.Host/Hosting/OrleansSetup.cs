@@ -53,6 +53,7 @@ public static class OrleansSetup
                     silo.AddGcmGrains(store.Invariant, store.ConnectionString);
                     silo.Services.Configure<ReviewOptions>(builder.Configuration.GetSection("Gcm:Reviews"));
                     silo.Services.Configure<RegionOptions>(builder.Configuration.GetSection("Gcm:Regions"));
+                    silo.Services.Configure<ReminderOptions>(builder.Configuration.GetSection("Gcm:Reminders"));
                     silo.AddActivityPropagation();
                 });
                 builder.Services.AddHostedService<Seeding.Seeder>();
@@ -110,6 +111,10 @@ public static class OrleansSetup
         silo.Services.TryAddKeyedSingleton(GcmClock.Key, TimeProvider.System);
         silo.Services.TryAddSingleton(CountryCatalog.Default);
         silo.Services.TryAddSingleton<RegionDocumentBoard>();
+        silo.Services.AddHttpClient(HttpWebhookSender.ClientName, client => client.Timeout = TimeSpan.FromSeconds(10));
+        silo.Services.TryAddSingleton<IWebhookSender>(services => new HttpWebhookSender(
+            services.GetRequiredService<IHttpClientFactory>(), services.GetRequiredKeyedService<TimeProvider>(GcmClock.Key),
+            services.GetRequiredService<ILogger<HttpWebhookSender>>()));
         return silo;
     }
 }

@@ -177,7 +177,13 @@ public sealed class HostFixture : IAsyncLifetime
 
     public HostProcess Host { get; private set; } = null!;
 
-    public async Task InitializeAsync() => Host = await HostProcess.StartAsync(DataDirectory);
+    public async Task InitializeAsync() => Host = await HostProcess.StartAsync(
+        DataDirectory,
+        // Webhook receivers in these tests are plain http on loopback, and a failed delivery is retried by
+        // the sync reminder: make it tick every 2 s instead of every minute.
+        "--Gcm:Webhooks:AllowInsecure=true",
+        "--Gcm:Reviews:SyncPeriod=00:00:02",
+        "--Gcm:Reminders:MinimumReminderPeriod=00:00:01");
 
     public async Task DisposeAsync()
     {
