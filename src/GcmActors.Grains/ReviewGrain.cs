@@ -39,6 +39,8 @@ public sealed partial class ReviewGrain(
     /// the reminder pushes once more and the regions, which deduplicate, write nothing.</summary>
     private readonly Dictionary<string, long> _confirmed = new(StringComparer.Ordinal);
 
+    private IGrainTimer? _deliveryTimer;
+
     private string Cycle => Keys.Split(this.GetPrimaryKeyString()).Cycle;
 
     private string Country => Keys.Split(this.GetPrimaryKeyString()).Part;
@@ -78,12 +80,7 @@ public sealed partial class ReviewGrain(
     public async Task<NudgeDelivery> ReceiveNudgeAsync(Nudge nudge)
     {
         var delivery = await _state.UpdateAsync(s => ReviewWorkflow.ReceiveNudge(s, Country, nudge, reviewOptions.Value.NudgeInterval));
-        if (!_state.Current.PendingDeliveries.IsEmpty)
-        {
-            // Deliver right after this call, in a turn of our own, so the region does not wait on the ministry's server.
-            this.RegisterGrainTimer(DeliverWebhooksAsync, TimeSpan.Zero, Timeout.InfiniteTimeSpan);
-        }
-
+        ScheduleWebhookDeliveries();
         return delivery;
     }
 
@@ -94,7 +91,11 @@ public sealed partial class ReviewGrain(
             return false;
         }
 
-        await _state.UpdateAsync(s => (s.Webhook == webhook ? null : s with { Webhook = webhook, PendingDeliveries = [] }, 0));
+        // A new address takes over what is still due; removing the webhook drops it (the inbox keeps every nudge).
+        await _state.UpdateAsync(s => (s.Webhook == webhook
+            ? null
+            : s with { Webhook = webhook, PendingDeliveries = webhook is null ? [] : s.PendingDeliveries }, 0));
+        ScheduleWebhookDeliveries();
         return true;
     }
 
@@ -120,6 +121,20 @@ public sealed partial class ReviewGrain(
 
         await PushAsync();
         await DeliverWebhooksAsync(CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Delivers what is due right after the current call, in a turn of the grain's own, so that no caller (a region
+    /// sending nudges, a ministry registering its webhook) waits on the ministry's server.
+    /// </summary>
+    private void ScheduleWebhookDeliveries()
+    {
+        if (_state.Current is { Webhook: not null, PendingDeliveries.IsEmpty: false })
+        {
+            // One timer per activation, re-armed as a one-shot each time.
+            _deliveryTimer ??= this.RegisterGrainTimer(DeliverWebhooksAsync, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _deliveryTimer.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        }
     }
 
     /// <summary>
