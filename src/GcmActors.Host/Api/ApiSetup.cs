@@ -47,6 +47,7 @@ public static class ApiSetup
 
             context.ProblemDetails.Extensions["traceId"] = context.HttpContext.TraceIdentifier;
         });
+        builder.Services.AddHealthChecks();
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "GcmActors API";
@@ -109,6 +110,8 @@ public static class ApiSetup
                 reads.RequireToken ? "require a token" : "are open (loopback only)");
         });
 
+        // Liveness for orchestrators: the process serves HTTP. (Readiness: the seeded round answers.)
+        app.MapHealthChecks("/healthz").ShortCircuit();
         app.MapOpenApi();
         app.MapScalarApiReference();
         app.MapGet("/", () => TypedResults.Ok(new

@@ -1,3 +1,7 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+
 namespace GcmActors.Host.Hosting;
 
 /// <summary>The "Gcm" configuration section (env: Gcm__Name, command line: --Gcm:Name=value).</summary>
@@ -19,8 +23,22 @@ public sealed class GcmOptions
 
     public string ServiceId { get; set; } = "gcm-actors";
 
-    /// <summary>The address other silos and clients use to reach this silo (cluster mode).</summary>
+    /// <summary>
+    /// The address other silos and clients use to reach this silo (cluster mode): an IP, or <c>auto</c> for
+    /// this machine's first non-loopback IPv4 address (what a container or pod usually wants).
+    /// </summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
+
+    public IPAddress AdvertisedIp => AdvertisedAddress.Equals("auto", StringComparison.OrdinalIgnoreCase)
+        ? NetworkInterface.GetAllNetworkInterfaces()
+              .Where(n => n.OperationalStatus == OperationalStatus.Up && n.NetworkInterfaceType != NetworkInterfaceType.Loopback)
+              .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+              .Select(a => a.Address)
+              .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
+          ?? throw new InvalidOperationException("Gcm:AdvertisedAddress=auto found no non-loopback IPv4 address; set it explicitly.")
+        : IPAddress.TryParse(AdvertisedAddress, out var ip)
+            ? ip
+            : throw new InvalidOperationException($"Gcm:AdvertisedAddress '{AdvertisedAddress}' is not an IP address (or 'auto').");
 
     /// <summary>Cluster mode: listen on every interface rather than only on <see cref="AdvertisedAddress"/>.</summary>
     public bool ListenOnAnyAddress { get; set; }

@@ -34,7 +34,7 @@ public static class OrleansSetup
                             o.ClusterId = options.ClusterId;
                             o.ServiceId = options.ServiceId;
                         });
-                        silo.ConfigureEndpoints(IPAddress.Parse(options.AdvertisedAddress), options.SiloPort, options.GatewayPort,
+                        silo.ConfigureEndpoints(options.AdvertisedIp, options.SiloPort, options.GatewayPort,
                             listenOnAnyHostAddress: options.ListenOnAnyAddress);
                         silo.UseAdoNetClustering(o =>
                         {
