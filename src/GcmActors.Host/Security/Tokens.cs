@@ -37,26 +37,51 @@ public sealed class Tokens
     {
         Directory.CreateDirectory(dataDirectory);
         var path = Path.Combine(dataDirectory, KeyFileName);
-        if (!File.Exists(path))
+        var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        // Processes of a cluster may share this directory and start together. The file is only ever read or
+        // created under an exclusive lock, so nobody reads a key that is still being written, and the first
+        // one to hold the lock writes the key that every other process then reads.
+        for (var attempt = 1; ; attempt++)
         {
             try
             {
-                var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-                if (!OperatingSystem.IsWindows())
+                // Usually the key exists: read it (also from a read-only mount, as in the Kubernetes manifests).
+                if (File.Exists(path))
                 {
-                    options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                    using var existing = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None);
+                    if (existing.Length > 0)
+                    {
+                        using var keyReader = new StreamReader(existing);
+                        return From(keyReader.ReadToEnd());
+                    }
                 }
 
-                using var writer = new StreamWriter(path, options);
-                writer.Write(Convert.ToBase64String(RandomNumberGenerator.GetBytes(64)));
+                using var file = new FileStream(path, options);
+                if (file.Length == 0)
+                {
+                    var fresh = Convert.ToBase64String(RandomNumberGenerator.GetBytes(64));
+                    file.Write(System.Text.Encoding.ASCII.GetBytes(fresh));
+                    return From(fresh);
+                }
+
+                using var reader = new StreamReader(file);
+                return From(reader.ReadToEnd());
             }
-            catch (IOException) when (File.Exists(path))
+            catch (IOException) when (attempt < 200 && File.Exists(path))
             {
-                // Another process created it first; use theirs.
+                Thread.Sleep(10); // another process holds the lock for the few microseconds it needs
             }
         }
+    }
 
-        var bytes = Convert.FromBase64String(File.ReadAllText(path).Trim());
+    private static Tokens From(string text)
+    {
+        var bytes = Convert.FromBase64String(text.Trim());
         return new Tokens(new SymmetricSecurityKey(bytes) { KeyId = Convert.ToHexString(SHA256.HashData(bytes))[..16] });
     }
 
