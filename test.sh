@@ -15,8 +15,11 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         echo "Installing ${missing[*]} (Debian packages)..."
-        apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+        for try in 1 2 3; do
+            apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null && break
+            [ "$try" = 3 ] && { echo "Could not install ${missing[*]}." >&2; exit 1; }
+            sleep 10
+        done
     else
         echo "Missing Debian/Ubuntu packages: ${missing[*]}. Install them, then run this again." >&2
         exit 1
