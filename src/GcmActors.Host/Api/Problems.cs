@@ -31,8 +31,6 @@ public static class Problems
 
     public static ProblemHttpResult NotFound(string detail) => Of(StatusCodes.Status404NotFound, detail);
 
-    public static ProblemHttpResult PreconditionFailed(string detail) => Of(StatusCodes.Status412PreconditionFailed, detail);
-
     /// <summary>Maps a grain's business outcome to its problem. Success outcomes are not problems.</summary>
     public static ProblemHttpResult From(Outcome outcome, string? detail) => outcome switch
     {
