@@ -126,7 +126,7 @@ public sealed class RegionGrain(
 
         if (!command.Countries.IsDefaultOrEmpty && command.Countries.FirstOrDefault(c => !config.Members.Contains(c)) is { } stranger)
         {
-            return new NudgeResult(Outcome.Invalid, [], $"{stranger} is not a member of this round");
+            return new NudgeResult(Outcome.Invalid, [], $"'{stranger}' is not a member of this round");
         }
 
         // Without names: every State that lags today, as the dashboard shows it.
