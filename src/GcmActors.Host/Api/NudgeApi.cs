@@ -94,13 +94,13 @@ public static class NudgeApi
 
     public static async Task<Results<Ok<ImmutableArray<Nudge>>, ProblemHttpResult>> GetInboxAsync(
         string cycle, string country, IGrainFactory grains) =>
-        await Review(grains, cycle, country).GetNudgesAsync() is { } nudges
+        await ReviewApi.Review(grains, cycle, country).GetNudgesAsync() is { } nudges
             ? TypedResults.Ok(nudges)
-            : Problems.NotFound($"{country.ToUpperInvariant()} has no review in cycle {cycle}");
+            : ReviewApi.NoReview(cycle, country);
 
     public static async Task<Results<Ok<Nudge>, ProblemHttpResult>> AcknowledgeAsync(
         string cycle, string country, string id, HttpContext context, IGrainFactory grains) =>
-        await Review(grains, cycle, country).AcknowledgeNudgeAsync(id, Access.Actor(context.User)) is { } nudge
+        await ReviewApi.Review(grains, cycle, country).AcknowledgeNudgeAsync(id, Access.Actor(context.User)) is { } nudge
             ? TypedResults.Ok(nudge)
             : Problems.NotFound($"no nudge '{id}' in the inbox of {country.ToUpperInvariant()}");
 
@@ -122,16 +122,13 @@ public static class NudgeApi
             return Problems.BadRequest("the secret has 16 to 256 characters");
         }
 
-        return await Review(grains, cycle, country).SetWebhookAsync(new Webhook(uri.ToString(), secret))
+        return await ReviewApi.Review(grains, cycle, country).SetWebhookAsync(new Webhook(uri.ToString(), secret))
             ? TypedResults.NoContent()
-            : Problems.NotFound($"{country.ToUpperInvariant()} has no review in cycle {cycle}");
+            : ReviewApi.NoReview(cycle, country);
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteWebhookAsync(string cycle, string country, IGrainFactory grains) =>
-        await Review(grains, cycle, country).SetWebhookAsync(null)
+        await ReviewApi.Review(grains, cycle, country).SetWebhookAsync(null)
             ? TypedResults.NoContent()
-            : Problems.NotFound($"{country.ToUpperInvariant()} has no review in cycle {cycle}");
-
-    private static IReviewGrain Review(IGrainFactory grains, string cycle, string country) =>
-        grains.GetGrain<IReviewGrain>(Keys.Review(cycle, country.ToUpperInvariant()));
+            : ReviewApi.NoReview(cycle, country);
 }

@@ -121,10 +121,10 @@ public static class ReviewApi
     }
 
     /// <summary>Route constraints guarantee a year and a known ISO3 code (any case).</summary>
-    private static IReviewGrain Review(IGrainFactory grains, string cycle, string country) =>
+    internal static IReviewGrain Review(IGrainFactory grains, string cycle, string country) =>
         grains.GetGrain<IReviewGrain>(Keys.Review(cycle, country.ToUpperInvariant()));
 
-    private static ProblemHttpResult NoReview(string cycle, string country) =>
+    internal static ProblemHttpResult NoReview(string cycle, string country) =>
         Problems.NotFound($"{country.ToUpperInvariant()} has no review in cycle {cycle} (it belongs to no regional round of that cycle)");
 
     private static string ETag(ReviewView review) => $"\"{review.Version}\"";
