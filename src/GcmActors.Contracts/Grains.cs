@@ -11,9 +11,20 @@ public interface IReviewGrain : IGrainWithStringKey
     [Alias("get"), ReadOnly, AlwaysInterleave]
     Task<ReviewView?> GetAsync();
 
-    /// <summary>The audit trail, oldest first, or null when there is no such review.</summary>
-    [Alias("history"), ReadOnly, AlwaysInterleave]
-    Task<ImmutableArray<HistoryEntry>?> GetHistoryAsync();
+    /// <summary>
+    /// Up to <paramref name="limit"/> entries of the audit trail with a sequence above <paramref name="after"/>,
+    /// oldest first, or null when there is no such review.
+    /// </summary>
+    [Alias("history-page"), ReadOnly, AlwaysInterleave]
+    Task<HistoryPage?> GetHistoryAsync(long after, int limit);
+
+    /// <summary>
+    /// The committed snapshot, as the review pushes it, or null when there is no such review. A region calls it
+    /// when it activates (it keeps its members' snapshots in memory only); it interleaves, since the review may
+    /// itself be waiting on that region.
+    /// </summary>
+    [Alias("snapshot"), ReadOnly, AlwaysInterleave]
+    Task<ReviewSnapshot?> GetSnapshotAsync();
 
     /// <summary>Records a milestone status (and evidence) after checking the workflow rules.</summary>
     [Alias("record-milestone")]
@@ -27,8 +38,10 @@ public interface IReviewGrain : IGrainWithStringKey
     /// Called by a region that lists this State: from now on the review pushes its snapshots there.
     /// Interleaves so that a region may call it while this review waits on that region's push.
     /// </summary>
+    /// <returns>The review's snapshot, or null when the State already belongs to as many rounds of this cycle as
+    /// it may (the region then refuses the configuration).</returns>
     [Alias("join-region"), AlwaysInterleave]
-    Task<ReviewSnapshot> JoinRegionAsync(string regionKey);
+    Task<ReviewSnapshot?> JoinRegionAsync(string regionKey);
 
     /// <summary>Called by a region that no longer lists this State.</summary>
     [Alias("leave-region"), AlwaysInterleave]
@@ -77,4 +90,12 @@ public interface IRegionGrain : IGrainWithStringKey
     /// <summary>Keeps the snapshot if it is newer than the one held (idempotent, order-insensitive).</summary>
     [Alias("apply-snapshot")]
     Task<PushResult> ApplySnapshotAsync(ReviewSnapshot snapshot);
+
+    /// <summary>
+    /// Asks every member review for its committed snapshot and keeps the newer ones. The silo calls it on each
+    /// active round when another silo dies, so that a change persisted just before the crash, whose push was
+    /// lost with that silo, still reaches the round.
+    /// </summary>
+    [Alias("resync")]
+    Task ResyncAsync();
 }

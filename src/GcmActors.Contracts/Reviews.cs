@@ -59,7 +59,10 @@ public sealed record ParticipationUpdate(
     [property: Id(2)] string? Note = null,
     [property: Id(3)] long? ExpectedVersion = null);
 
-/// <summary>One accepted change, as the audit trail shows it.</summary>
+/// <summary>
+/// One accepted change of one field, as the audit trail shows it. <see cref="Sequence"/> numbers a review's
+/// entries 1, 2, 3, ... in order (one change of several fields gives several entries of the same version).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("gcm.history-entry")]
 public sealed record HistoryEntry(
     [property: Id(0)] long Version,
@@ -68,7 +71,14 @@ public sealed record HistoryEntry(
     [property: Id(3)] string Field,
     [property: Id(4)] string? From,
     [property: Id(5)] string? To,
-    [property: Id(6)] string? Note = null);
+    [property: Id(6)] string? Note = null,
+    [property: Id(7)] long Sequence = 0);
+
+/// <summary>One page of a review's audit trail: entries after a sequence, oldest first.</summary>
+[GenerateSerializer, Immutable, Alias("gcm.history-page")]
+public sealed record HistoryPage(
+    [property: Id(0)] ImmutableArray<HistoryEntry> Entries,
+    [property: Id(1)] bool HasMore);
 
 /// <summary>One State's review as ministries and dashboards read it.</summary>
 [GenerateSerializer, Immutable, Alias("gcm.review-view")]

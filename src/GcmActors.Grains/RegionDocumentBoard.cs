@@ -19,6 +19,9 @@ public sealed class RegionDocumentBoard
 
     public void Withdraw(string regionKey) => _entries.TryRemove(regionKey, out _);
 
+    /// <summary>The rounds active in this process (each posts its document here while it lives).</summary>
+    public IReadOnlyCollection<string> Regions => [.. _entries.Keys];
+
     /// <summary>The document posted for <paramref name="regionKey"/> today, or null.</summary>
     public RegionDocument? Find(string regionKey, DateOnly today) =>
         _entries.TryGetValue(regionKey, out var entry) && entry.Day == today ? entry.Document : null;

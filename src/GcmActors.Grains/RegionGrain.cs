@@ -16,9 +16,10 @@ public sealed class RegionOptions
 }
 
 /// <summary>
-/// One regional review round. Holds the configuration and the latest snapshot of each member, and keeps
-/// the dashboard document serialized and ready, so that a read hands over bytes and computes nothing.
-/// It never calls a review while handling that review's push.
+/// One regional review round. Persists only its configuration; the latest snapshot of each member is kept in memory,
+/// filled from the member reviews when the round activates and kept current by their pushes, so that a push costs no
+/// storage write whatever the round's size. The dashboard document is kept serialized and ready, so that a read hands
+/// over bytes and computes nothing. It never calls a review while handling that review's push.
 /// </summary>
 public sealed class RegionGrain(
     [PersistentState("region", GcmStorage.Name)] IPersistentState<RegionState> storage,
@@ -31,12 +32,23 @@ public sealed class RegionGrain(
     private const string AutomaticActor = "automatic";
 
     private readonly CommittedState<RegionState> _state = new(storage);
+    private readonly Dictionary<string, ReviewSnapshot> _snapshots = new(StringComparer.Ordinal);
     private RegionDocument? _document;
     private DateOnly _documentDay;
 
     private string Cycle => Keys.Split(this.GetPrimaryKeyString()).Cycle;
 
     private string Region => Keys.Split(this.GetPrimaryKeyString()).Part;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // The reviews are the truth: ask each member for its committed snapshot. A member that cannot answer fails the
+        // activation (the caller sees 503 and retries) rather than showing a State as if it had done nothing.
+        if (_state.Current.Config is not null)
+        {
+            await LoadMembersAsync();
+        }
+    }
 
     public Task<RegionDocument?> GetProgressAsync()
     {
@@ -90,28 +102,37 @@ public sealed class RegionGrain(
         // Attach new members first and take their snapshots as answers (the reviews interleave this call
         // even when they are waiting on our push). Any failure leaves this round unchanged: the PUT can be retried.
         var key = this.GetPrimaryKeyString();
-        var joined = await Task.WhenAll(added.Select(c => Review(c).JoinRegionAsync(key)));
+        var joined = await Task.WhenAll(added.Select(async c => (Country: c, Snapshot: await Review(c).JoinRegionAsync(key))));
+        if (joined.Where(j => j.Snapshot is null).Select(j => j.Country).ToList() is [_, ..] refused)
+        {
+            // Undo the joins that did happen, so that the refused configuration leaves no trace.
+            await Task.WhenAll(joined.Where(j => j.Snapshot is not null).Select(j => Review(j.Country).LeaveRegionAsync(key)));
+            return new RegionResult(Outcome.Invalid, current.Version,
+                $"{string.Join(", ", refused)} already belong{(refused.Count == 1 ? "s" : "")} to {ReviewWorkflow.MaxRegionsPerCycle} "
+                + $"regional rounds of cycle {Cycle}, the most a State may belong to");
+        }
+
         await Task.WhenAll(removed.Select(c => Review(c).LeaveRegionAsync(key)));
 
         var result = await _state.UpdateAsync(state =>
         {
-            var snapshots = state.Snapshots.RemoveRange(removed);
-            foreach (var snapshot in joined)
-            {
-                if (!snapshots.TryGetValue(snapshot.Country, out var held) || held.Version < snapshot.Version)
-                {
-                    snapshots = snapshots.SetItem(snapshot.Country, snapshot);
-                }
-            }
-
-            var next = state with { Config = config, Snapshots = snapshots, Version = state.Version + 1 };
+            var next = state with { Config = config, Version = state.Version + 1 };
             return (next, new RegionResult(Outcome.Applied, next.Version));
         });
+        foreach (var country in removed)
+        {
+            _snapshots.Remove(country);
+        }
+
+        foreach (var (_, snapshot) in joined)
+        {
+            Keep(snapshot!);
+        }
+
         Rebuild(time.Today());
         await ScheduleAutomaticNudgesAsync(config.NudgePolicy);
         return result;
     }
-
     public async Task<NudgeResult> SendNudgesAsync(SendNudges command)
     {
         if (_state.Current.Config is not { } config)
@@ -133,7 +154,7 @@ public sealed class RegionGrain(
         var today = time.Today();
         IEnumerable<string> targets = command.Countries.IsDefaultOrEmpty
             ? config.Members.Where(c =>
-                RegionProgressCalculator.Member(c, "", _state.Current.Snapshots.GetValueOrDefault(c), config.Deadlines, today).Lagging)
+                RegionProgressCalculator.Member(c, "", _snapshots.GetValueOrDefault(c), config.Deadlines, today).Lagging)
             : command.Countries;
 
         var now = time.GetUtcNow();
@@ -183,34 +204,54 @@ public sealed class RegionGrain(
         }
     }
 
-    public async Task<PushResult> ApplySnapshotAsync(ReviewSnapshot snapshot)
+    public Task<PushResult> ApplySnapshotAsync(ReviewSnapshot snapshot)
     {
-        var result = await _state.UpdateAsync(state =>
+        if (_state.Current.Config is not { } config || !config.Members.Contains(snapshot.Country))
         {
-            if (state.Config is null || !state.Config.Members.Contains(snapshot.Country))
-            {
-                return (null, PushResult.NotMember);
-            }
+            return Task.FromResult(PushResult.NotMember);
+        }
 
-            if (state.Snapshots.TryGetValue(snapshot.Country, out var held) && held.Version >= snapshot.Version)
-            {
-                return (null, PushResult.AlreadyCurrent);
-            }
+        if (!Keep(snapshot))
+        {
+            return Task.FromResult(PushResult.AlreadyCurrent);
+        }
 
-            var next = state with
-            {
-                Snapshots = state.Snapshots.SetItem(snapshot.Country, snapshot),
-                Version = state.Version + 1,
-            };
-            return (next, PushResult.Stored);
-        });
+        Rebuild(time.Today());
+        return Task.FromResult(PushResult.Stored);
+    }
 
-        if (result == PushResult.Stored)
+    public async Task ResyncAsync()
+    {
+        if (_state.Current.Config is not null && await LoadMembersAsync())
         {
             Rebuild(time.Today());
         }
+    }
 
-        return result;
+    /// <summary>Asks every member for its committed snapshot; true when any was newer than the one held.</summary>
+    private async Task<bool> LoadMembersAsync()
+    {
+        var members = _state.Current.Config?.Members ?? [];
+        var snapshots = await Task.WhenAll(members.Select(c => Review(c).GetSnapshotAsync()));
+        var changed = false;
+        foreach (var snapshot in snapshots)
+        {
+            changed |= snapshot is not null && Keep(snapshot);
+        }
+
+        return changed;
+    }
+
+    /// <summary>Keeps a snapshot if it is newer than the one held; reviews only ever move forward.</summary>
+    private bool Keep(ReviewSnapshot snapshot)
+    {
+        if (_snapshots.TryGetValue(snapshot.Country, out var held) && held.Version >= snapshot.Version)
+        {
+            return false;
+        }
+
+        _snapshots[snapshot.Country] = snapshot;
+        return true;
     }
 
     private void Rebuild(DateOnly today)
@@ -223,11 +264,14 @@ public sealed class RegionGrain(
             return;
         }
 
+        // Identifies the document's content for the day: the configuration's version and the members' versions
+        // (which only grow while the configuration stays). Written here and nowhere else.
+        var membersVersion = state.Config.Members.Sum(c => _snapshots.GetValueOrDefault(c)?.Version ?? 0);
         var progress = RegionProgressCalculator.Compute(
-            Cycle, Region, state.Config, state.Snapshots, today, state.Version, countries.NameOf);
+            Cycle, Region, state.Config, _snapshots, today, state.Version + membersVersion, countries.NameOf);
         var json = JsonSerializer.SerializeToUtf8Bytes(progress, GcmJson.Options);
         GcmMetrics.DocumentBuilt();
-        _document = new RegionDocument(json, $"\"{state.Version}-{today.DayNumber}\"", state.Version);
+        _document = new RegionDocument(json, $"\"{state.Version}.{membersVersion}-{today.DayNumber}\"", progress.Version);
         _documentDay = today;
         board.Publish(this.GetPrimaryKeyString(), _document, today);
     }

@@ -10,11 +10,10 @@ public sealed record RegionState
     /// <summary>Null until a co-organizer (or the seed) configures the round.</summary>
     [Id(0)] public RegionConfig? Config { get; init; }
 
-    /// <summary>Latest snapshot pushed by each member review, by ISO3 code.</summary>
-    [Id(1)] public ImmutableSortedDictionary<string, ReviewSnapshot> Snapshots { get; init; } =
-        ImmutableSortedDictionary<string, ReviewSnapshot>.Empty.WithComparers(StringComparer.Ordinal);
+    // Id 1 held every member's latest snapshot until December 2026. The round now keeps them in memory and rebuilds
+    // them from its member reviews when it activates; rows that still have them are read without them. Never reuse 1.
 
-    /// <summary>Bumped by every configuration change and every stored snapshot.</summary>
+    /// <summary>Bumped by every configuration change (and, before December 2026, by every stored snapshot).</summary>
     [Id(2)] public long Version { get; init; }
 
     /// <summary>When the automatic nudge policy last ran (not part of the dashboard, so no version bump).</summary>

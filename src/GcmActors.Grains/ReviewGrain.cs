@@ -9,48 +9,131 @@ namespace GcmActors.Grains;
 public sealed class ReviewOptions
 {
     /// <summary>
-    /// Period of the durable reminder that re-pushes the review's snapshot to regions that have not
-    /// confirmed it (after a failed push or a crash). Orleans reminders have a one-minute floor by default.
+    /// How long a write waits for its regions to take the new snapshot before it answers (configuration:
+    /// Gcm:Reviews:PushWait). The change is durable before the wait; the push goes on after it, and a failed one is
+    /// retried, so this only decides whether a dashboard read right after the write normally shows it.
+    /// </summary>
+    public TimeSpan PushWait { get; set; } = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>First retry of a failed push; each further failure doubles the wait, up to <see cref="PushRetryMax"/>.</summary>
+    public TimeSpan PushRetryMin { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan PushRetryMax { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Period of the durable reminder a review registers when it deactivates while a region still misses its newest
+    /// version (configuration: Gcm:Reviews:SyncPeriod). It pushes, then unregisters itself.
     /// </summary>
     public TimeSpan SyncPeriod { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Period of the durable reminder that retries webhook deliveries, registered only while some are due
+    /// (configuration: Gcm:Reviews:DeliveryRetryPeriod). Orleans reminders have a one-minute floor by default.
+    /// </summary>
+    public TimeSpan DeliveryRetryPeriod { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>A region nudges a State at most once per this interval (configuration: Gcm:Reviews:NudgeInterval).</summary>
     public TimeSpan NudgeInterval { get; set; } = TimeSpan.FromDays(1);
 }
 
 /// <summary>
-/// One State's review in one cycle. After every accepted change it persists, then pushes a versioned
-/// snapshot to each of its regions. Regions that miss a push get it again from the durable reminder,
-/// which wakes the grain even after a crash.
+/// One State's review in one cycle. A change is acknowledged once its state row is durable (the row carries the
+/// change's history entries, which are appended to the trail right after); the new snapshot is then pushed to each
+/// region, waited for only briefly, and retried until the region has it. A review with nothing to push or deliver
+/// holds no timer or reminder and deactivates like any idle grain (docs/decisions/0003-pushes-and-convergence.md).
 /// </summary>
 public sealed partial class ReviewGrain(
     [PersistentState("review", GcmStorage.Name)] IPersistentState<ReviewState> storage,
     [FromKeyedServices(GcmClock.Key)] TimeProvider time,
     CountryCatalog countries,
+    IReviewHistory history,
     IOptions<ReviewOptions> reviewOptions,
     IWebhookSender webhooks,
     ILogger<ReviewGrain> logger) : Grain, IReviewGrain, IRemindable
 {
+    /// <summary>Retries webhook deliveries; registered only while some are due.</summary>
+    internal const string DeliveryReminder = "deliver-webhooks";
+
+    /// <summary>
+    /// Pushes to regions that still miss the newest version, registered only when the review deactivates with such a
+    /// push pending; it unregisters itself once every region has it. (Before December 2026 every review held it for
+    /// good; those reminders go the same way when they next fire.)
+    /// </summary>
     internal const string SyncReminder = "sync-regions";
 
     private readonly CommittedState<ReviewState> _state = new(storage);
 
-    /// <summary>Highest snapshot version each region is known to hold. In memory only: after a restart
-    /// the reminder pushes once more and the regions, which deduplicate, write nothing.</summary>
+    /// <summary>Highest snapshot version each region is known to hold. In memory only: a region that restarts
+    /// rebuilds itself from its members, and a round on a surviving silo is resynced when a silo dies.</summary>
     private readonly Dictionary<string, long> _confirmed = new(StringComparer.Ordinal);
 
+    /// <summary>The push in flight to each region; a write while one runs joins it (it pushes the newest state).</summary>
+    private readonly Dictionary<string, Task> _pushes = new(StringComparer.Ordinal);
+
+    private IGrainTimer? _pushRetry;
+    private TimeSpan _pushRetryDelay;
     private IGrainTimer? _deliveryTimer;
 
-    private string Cycle => Keys.Split(this.GetPrimaryKeyString()).Cycle;
+    /// <summary>Highest sequence known to be in the trail table; -1 until checked in this activation.</summary>
+    private long _trailDurable = -1;
+    private Task? _trailAppend;
 
-    private string Country => Keys.Split(this.GetPrimaryKeyString()).Part;
+    private string Key => this.GetPrimaryKeyString();
+
+    private string Cycle => Keys.Split(Key).Cycle;
+
+    private string Country => Keys.Split(Key).Part;
 
     private bool Exists => !_state.Current.Regions.IsEmpty;
 
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // A row written by a release that kept the trail inside it: move the trail out, once (append, then shrink
+        // the row; a crash in between appends again, which changes nothing).
+        if (ReviewWorkflow.MoveLegacyHistory(_state.Current) is { } moved)
+        {
+            await history.AppendAsync(Key, moved.Entries);
+            await _state.UpdateAsync(_ => (moved.Next, 0));
+            _trailDurable = moved.Next.HistoryCount;
+        }
+
+        // What is committed was pushed by the activation that wrote it, or reaches the regions another way: a round
+        // that restarted rebuilt itself from its members, a silo that died made every round resync, and an activation
+        // that went away with a push still pending left the sync reminder. So this activation pushes only its own changes.
+        foreach (var region in _state.Current.Regions)
+        {
+            _confirmed[region] = _state.Current.Version;
+        }
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // A region still misses the newest version and the retry timer dies with this activation: leave a durable
+        // reminder to finish the push. (A crash leaves none, but then the silo's death makes every round resync.)
+        if (HasPendingPushes)
+        {
+            var period = reviewOptions.Value.SyncPeriod;
+            await this.RegisterOrUpdateReminder(SyncReminder, period, period);
+        }
+    }
+
+    private bool HasPendingPushes => Exists && _state.Current.Regions.Any(r => !_confirmed.TryGetValue(r, out var held) || held < _state.Current.Version);
+
     public Task<ReviewView?> GetAsync() => Task.FromResult(Exists ? View(_state.Current) : null);
 
-    public Task<ImmutableArray<HistoryEntry>?> GetHistoryAsync() =>
-        Task.FromResult<ImmutableArray<HistoryEntry>?>(Exists ? [.. _state.Current.History] : null);
+    public Task<ReviewSnapshot?> GetSnapshotAsync() => Task.FromResult(Exists ? _state.Current.ToSnapshot(Country) : null);
+
+    public async Task<HistoryPage?> GetHistoryAsync(long after, int limit)
+    {
+        if (!Exists)
+        {
+            return null;
+        }
+
+        await EnsureTrailAsync();
+        var entries = await history.ReadAsync(Key, Math.Max(after, 0), limit + 1, _state.Current.HistoryCount);
+        return entries.Length > limit ? new HistoryPage(entries[..limit], HasMore: true) : new HistoryPage(entries, HasMore: false);
+    }
 
     public Task<ReviewResult> RecordMilestoneAsync(MilestoneUpdate update) =>
         ChangeAsync("record-milestone", state => ReviewWorkflow.RecordMilestone(state, update, time.GetUtcNow()));
@@ -58,13 +141,17 @@ public sealed partial class ReviewGrain(
     public Task<ReviewResult> SetParticipationAsync(ParticipationUpdate update) =>
         ChangeAsync("set-participation", state => ReviewWorkflow.SetParticipation(state, update, time.GetUtcNow()));
 
-    public async Task<ReviewSnapshot> JoinRegionAsync(string regionKey)
+    public async Task<ReviewSnapshot?> JoinRegionAsync(string regionKey)
     {
+        if (!ReviewWorkflow.CanJoinRegion(_state.Current, regionKey))
+        {
+            return null;
+        }
+
         var state = await _state.UpdateAsync(s =>
             (s.Regions.Contains(regionKey) ? null : ReviewWorkflow.JoinRegion(s, regionKey), s));
         // The region takes this snapshot as the answer; no push needed (and none possible: it waits on us).
         _confirmed[regionKey] = state.Version;
-        await EnsureSyncReminderAsync();
         return state.ToSnapshot(Country);
     }
 
@@ -79,6 +166,12 @@ public sealed partial class ReviewGrain(
 
     public async Task<NudgeDelivery> ReceiveNudgeAsync(Nudge nudge)
     {
+        if (_state.Current.Webhook is not null)
+        {
+            // Durable before the nudge is: a crash after the write still leaves something that will deliver it.
+            await EnsureDeliveryReminderAsync();
+        }
+
         var delivery = await _state.UpdateAsync(s => ReviewWorkflow.ReceiveNudge(s, Country, nudge, reviewOptions.Value.NudgeInterval));
         ScheduleWebhookDeliveries();
         return delivery;
@@ -91,10 +184,16 @@ public sealed partial class ReviewGrain(
             return false;
         }
 
+        if (webhook is not null && !_state.Current.PendingDeliveries.IsEmpty)
+        {
+            await EnsureDeliveryReminderAsync();
+        }
+
         // A new address takes over what is still due; removing the webhook drops it (the inbox keeps every nudge).
         await _state.UpdateAsync(s => (s.Webhook == webhook
             ? null
             : s with { Webhook = webhook, PendingDeliveries = webhook is null ? [] : s.PendingDeliveries }, 0));
+        await UnregisterDeliveryReminderIfIdleAsync();
         ScheduleWebhookDeliveries();
         return true;
     }
@@ -104,23 +203,162 @@ public sealed partial class ReviewGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (reminderName != SyncReminder)
+        switch (reminderName)
         {
-            return;
-        }
+            case DeliveryReminder:
+                await DeliverWebhooksAsync(CancellationToken.None);
+                break;
+            case SyncReminder:
+                // Registered because a push was pending: push to every region, whatever this activation assumed.
+                _confirmed.Clear();
+                await PushAllAsync();
+                if (!HasPendingPushes && await this.GetReminder(SyncReminder) is { } sync)
+                {
+                    await this.UnregisterReminder(sync);
+                }
 
+                if (!_state.Current.PendingDeliveries.IsEmpty && _state.Current.Webhook is not null)
+                {
+                    await EnsureDeliveryReminderAsync();
+                }
+
+                break;
+        }
+    }
+
+    private async Task<ReviewResult> ChangeAsync(string command, Func<ReviewState, Decision> decide)
+    {
         if (!Exists)
         {
-            if (await this.GetReminder(SyncReminder) is { } reminder)
-            {
-                await this.UnregisterReminder(reminder);
-            }
-
-            return;
+            GcmMetrics.ReviewCommand(command, Outcome.NotFound);
+            return new ReviewResult(Outcome.NotFound, null, $"{Country} has no review in cycle {Cycle}");
         }
 
-        await PushAsync();
-        await DeliverWebhooksAsync(CancellationToken.None);
+        // The previous change's entries must be in the trail before this row replaces them (normally they already are).
+        await EnsureTrailAsync();
+        var decision = await _state.UpdateAsync(state =>
+        {
+            var d = decide(state);
+            return (d.Outcome == Outcome.Applied ? d.State : null, d);
+        });
+        GcmMetrics.ReviewCommand(command, decision.Outcome);
+
+        if (decision.Outcome is Outcome.Applied or Outcome.Unchanged)
+        {
+            // The change is durable (its history entries are in the row too); the caller hears "ok" whatever the
+            // regions do. Append the entries to the trail and push to the regions, waiting only briefly for both.
+            var pushed = PushAllAsync();
+            var appended = AppendTrailQuietlyAsync();
+            await Task.WhenAny(Task.WhenAll(pushed, appended), Task.Delay(reviewOptions.Value.PushWait));
+        }
+
+        return new ReviewResult(decision.Outcome, View(_state.Current), decision.Detail);
+    }
+
+    /// <summary>Makes sure every entry the committed row counts is in the trail table.</summary>
+    private Task EnsureTrailAsync()
+    {
+        if (_state.Current.HistoryCount == 0 || _trailDurable >= _state.Current.HistoryCount)
+        {
+            return Task.CompletedTask;
+        }
+
+        if (_trailAppend is { IsCompleted: false } running)
+        {
+            return running;
+        }
+
+        return _trailAppend = AppendMissingAsync();
+
+        async Task AppendMissingAsync()
+        {
+            var state = _state.Current;
+            if (_trailDurable < 0)
+            {
+                _trailDurable = await history.LastSequenceAsync(Key);
+            }
+
+            // Only the latest change can be missing: a row is never replaced before its change is in the trail.
+            var missing = state.LastChange.Where(e => e.Sequence > _trailDurable).ToList();
+            if (missing.Count > 0)
+            {
+                await history.AppendAsync(Key, missing);
+            }
+
+            _trailDurable = Math.Max(_trailDurable, state.HistoryCount);
+        }
+    }
+
+    private async Task AppendTrailQuietlyAsync()
+    {
+        try
+        {
+            await EnsureTrailAsync();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The entries are safe in the state row; the next write or history read appends them.
+            LogTrailDeferred(logger, ex, Key);
+        }
+    }
+
+    /// <summary>Pushes the current snapshot to every region that has not confirmed it; never throws.</summary>
+    private Task PushAllAsync() => Task.WhenAll(_state.Current.Regions.Select(PushToAsync));
+
+    private Task PushToAsync(string region)
+    {
+        if (_pushes.TryGetValue(region, out var running))
+        {
+            return running;
+        }
+
+        var push = PushLoopAsync(region);
+        if (!push.IsCompleted)
+        {
+            _pushes[region] = push;
+        }
+
+        return push;
+    }
+
+    /// <summary>Pushes until the region holds the newest committed version (writes may land while a push is in flight).</summary>
+    private async Task PushLoopAsync(string region)
+    {
+        try
+        {
+            while (_state.Current is var state && state.Regions.Contains(region)
+                   && (!_confirmed.TryGetValue(region, out var held) || held < state.Version))
+            {
+                await GrainFactory.GetGrain<IRegionGrain>(region).ApplySnapshotAsync(state.ToSnapshot(Country));
+                _confirmed[region] = Math.Max(_confirmed.GetValueOrDefault(region), state.Version);
+            }
+
+            _pushRetryDelay = TimeSpan.Zero;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            GcmMetrics.PushFailed();
+            var delay = NextPushRetry();
+            LogPushFailed(logger, ex, Key, _state.Current.Version, region, delay);
+        }
+        finally
+        {
+            _pushes.Remove(region);
+        }
+    }
+
+    /// <summary>Arms the push retry (a timer that keeps the grain active until every region has the newest version).</summary>
+    private TimeSpan NextPushRetry()
+    {
+        var options = reviewOptions.Value;
+        _pushRetryDelay = _pushRetryDelay == TimeSpan.Zero
+            ? options.PushRetryMin
+            : TimeSpan.FromTicks(Math.Min(_pushRetryDelay.Ticks * 2, options.PushRetryMax.Ticks));
+        _pushRetry ??= this.RegisterGrainTimer(
+            _ => PushAllAsync(),
+            new GrainTimerCreationOptions(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+        _pushRetry.Change(_pushRetryDelay, Timeout.InfiniteTimeSpan);
+        return _pushRetryDelay;
     }
 
     /// <summary>
@@ -139,7 +377,7 @@ public sealed partial class ReviewGrain(
 
     /// <summary>
     /// Posts each pending nudge to the ministry's webhook, oldest first; a delivery leaves the queue only when
-    /// the endpoint answers 2xx. What fails waits for the next sync-reminder tick (the queue is in storage).
+    /// the endpoint answers 2xx. What fails waits for the delivery reminder; once nothing is due, the reminder goes.
     /// </summary>
     private async Task DeliverWebhooksAsync(CancellationToken cancellationToken)
     {
@@ -155,74 +393,39 @@ public sealed partial class ReviewGrain(
 
             await _state.UpdateAsync(s => (s with { PendingDeliveries = s.PendingDeliveries.Remove(id) }, 0));
         }
+
+        await UnregisterDeliveryReminderIfIdleAsync();
     }
 
-    private async Task<ReviewResult> ChangeAsync(string command, Func<ReviewState, Decision> decide)
+    private async Task EnsureDeliveryReminderAsync()
     {
-        if (!Exists)
+        if (await this.GetReminder(DeliveryReminder) is null)
         {
-            GcmMetrics.ReviewCommand(command, Outcome.NotFound);
-            return new ReviewResult(Outcome.NotFound, null, $"{Country} has no review in cycle {Cycle}");
+            var period = reviewOptions.Value.DeliveryRetryPeriod;
+            await this.RegisterOrUpdateReminder(DeliveryReminder, period, period);
         }
-
-        var decision = await _state.UpdateAsync(state =>
-        {
-            var d = decide(state);
-            return (d.Outcome == Outcome.Applied ? d.State : null, d);
-        });
-        GcmMetrics.ReviewCommand(command, decision.Outcome);
-
-        if (decision.Outcome is Outcome.Applied or Outcome.Unchanged)
-        {
-            // The change is durable; the caller hears "ok" even if a region is unreachable right now.
-            await PushAsync();
-        }
-
-        return new ReviewResult(decision.Outcome, View(_state.Current), decision.Detail);
     }
 
-    /// <summary>Pushes the current snapshot to every region that has not confirmed this version.</summary>
-    private async Task PushAsync()
+    private async Task UnregisterDeliveryReminderIfIdleAsync()
     {
-        var state = _state.Current;
-        var snapshot = state.ToSnapshot(Country);
-        var pending = state.Regions
-            .Where(r => !_confirmed.TryGetValue(r, out var held) || held < snapshot.Version)
-            .ToList();
-        if (pending.Count == 0)
+        if (_state.Current is { Webhook: not null, PendingDeliveries.IsEmpty: false })
         {
             return;
         }
 
-        await Task.WhenAll(pending.Select(async region =>
+        if (await this.GetReminder(DeliveryReminder) is { } reminder)
         {
-            try
-            {
-                await GrainFactory.GetGrain<IRegionGrain>(region).ApplySnapshotAsync(snapshot);
-                _confirmed[region] = Math.Max(_confirmed.GetValueOrDefault(region), snapshot.Version);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                GcmMetrics.PushFailed();
-                LogPushFailed(logger, ex, this.GetPrimaryKeyString(), snapshot.Version, region, reviewOptions.Value.SyncPeriod);
-            }
-        }));
-    }
-
-    private async Task EnsureSyncReminderAsync()
-    {
-        // Registered once, when the review first joins a region, and kept while it belongs to one: it is
-        // what makes a lost push (crash, unreachable region) converge without anyone touching the review.
-        if (await this.GetReminder(SyncReminder) is null)
-        {
-            var period = reviewOptions.Value.SyncPeriod;
-            await this.RegisterOrUpdateReminder(SyncReminder, period, period);
+            await this.UnregisterReminder(reminder);
         }
     }
 
     private ReviewView View(ReviewState state) => state.ToView(Cycle, Country, countries.NameOf(Country));
 
     [LoggerMessage(Level = LogLevel.Warning,
-        Message = "Review {Review} could not push version {Version} to region {Region}; the reminder retries every {Period}")]
-    private static partial void LogPushFailed(ILogger logger, Exception ex, string review, long version, string region, TimeSpan period);
+        Message = "Review {Review} could not push version {Version} to region {Region}; retrying in {Delay}")]
+    private static partial void LogPushFailed(ILogger logger, Exception ex, string review, long version, string region, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Review {Review}: the latest change's history entries are not in the trail yet (they are in the state row); the next write or read appends them")]
+    private static partial void LogTrailDeferred(ILogger logger, Exception ex, string review);
 }

@@ -18,7 +18,11 @@ public sealed record ReviewState
 
     [Id(3)] public Evidence Evidence { get; init; } = Evidence.None;
 
-    /// <summary>Append-only audit trail.</summary>
+    /// <summary>
+    /// The whole audit trail, as releases before December 2026 kept it in this row. Always empty now: the trail
+    /// lives in its own append-only table (<see cref="IReviewHistory"/>), and a review that still has entries here
+    /// moves them there when it activates. Kept for that upgrade only (docs/decisions/0008-the-write-path.md).
+    /// </summary>
     [Id(4)] public ImmutableList<HistoryEntry> History { get; init; } = [];
 
     /// <summary>Region grain keys this review pushes its snapshots to. Empty: the review does not exist.</summary>
@@ -34,6 +38,15 @@ public sealed record ReviewState
 
     /// <summary>Ids of nudges not yet acknowledged by the webhook (2xx); retried until they are.</summary>
     [Id(9)] public ImmutableList<string> PendingDeliveries { get; init; } = [];
+
+    /// <summary>How many entries the audit trail has: the sequence of its newest entry.</summary>
+    [Id(10)] public long HistoryCount { get; init; }
+
+    /// <summary>
+    /// The entries of the latest accepted change, also appended to the trail right after this row is written. If the
+    /// process dies in between, the next activation appends them from here, so the row and the trail never disagree.
+    /// </summary>
+    [Id(11)] public ImmutableList<HistoryEntry> LastChange { get; init; } = [];
 
     public MilestoneRecord this[Milestone milestone] => Milestones.GetValueOrDefault(milestone, MilestoneRecord.NotStarted);
 

@@ -194,6 +194,36 @@ public static class ReviewWorkflow
     public static ReviewState JoinRegion(ReviewState state, string regionKey) =>
         state with { Regions = state.Regions.WithComparer(StringComparer.Ordinal).Add(regionKey) };
 
+    /// <summary>A State takes part in at most this many regional rounds of one cycle.</summary>
+    public const int MaxRegionsPerCycle = 8;
+
+    /// <summary>Whether the review may join one more round (it already counts every round it belongs to).</summary>
+    public static bool CanJoinRegion(ReviewState state, string regionKey) =>
+        state.Regions.Contains(regionKey) || state.Regions.Count < MaxRegionsPerCycle;
+
+    /// <summary>
+    /// Moves an audit trail kept in the state row (releases before December 2026) out of it: numbers its entries
+    /// 1..n and keeps the newest change as <see cref="ReviewState.LastChange"/>. Null when there is nothing to move.
+    /// </summary>
+    public static (ReviewState Next, ImmutableList<HistoryEntry> Entries)? MoveLegacyHistory(ReviewState state)
+    {
+        if (state.History.IsEmpty)
+        {
+            return null;
+        }
+
+        var entries = state.History
+            .Select((e, i) => e with { Sequence = state.HistoryCount + i + 1 })
+            .ToImmutableList();
+        var last = entries[^1].Version;
+        return (state with
+        {
+            History = [],
+            HistoryCount = state.HistoryCount + entries.Count,
+            LastChange = [.. entries.Where(e => e.Version == last)],
+        }, entries);
+    }
+
     public static ReviewState LeaveRegion(ReviewState state, string regionKey) =>
         state with { Regions = state.Regions.WithComparer(StringComparer.Ordinal).Remove(regionKey) };
 
@@ -284,10 +314,12 @@ public static class ReviewWorkflow
         ReviewState state, IEnumerable<(string Field, string? From, string? To, string? Note)> changes, string actor, DateTimeOffset now)
     {
         var version = state.Version + 1;
-        var entries = changes.Select(c => new HistoryEntry(version, now, actor, c.Field, c.From, c.To, c.Note));
+        var entries = changes
+            .Select((c, i) => new HistoryEntry(version, now, actor, c.Field, c.From, c.To, c.Note, state.HistoryCount + i + 1))
+            .ToImmutableList();
         return new Decision(
             Outcome.Applied,
-            state with { Version = version, History = state.History.AddRange(entries), UpdatedAt = now });
+            state with { Version = version, HistoryCount = state.HistoryCount + entries.Count, LastChange = entries, UpdatedAt = now });
     }
 
     private static string? Describe(CoordinationBody? body) =>

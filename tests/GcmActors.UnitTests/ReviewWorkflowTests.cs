@@ -128,8 +128,8 @@ public class ReviewWorkflowTests
             new MilestoneRecord(MilestoneStatus.InProgress, NextDay, "focal points named", "the body has no authority"),
             decision.State[Milestone.CoordinationBodyAppointed]);
         Assert.Equal(
-            new HistoryEntry(2, NextDay, Ministry, "milestones.coordination-body-appointed.status", "completed", "in-progress", "the body has no authority"),
-            decision.State.History[^1]);
+            new HistoryEntry(2, NextDay, Ministry, "milestones.coordination-body-appointed.status", "completed", "in-progress", "the body has no authority", 2),
+            decision.State.LastChange[^1]);
     }
 
     [Fact]
@@ -142,7 +142,7 @@ public class ReviewWorkflowTests
 
         Assert.Equal(Outcome.Applied, decision.Outcome);
         Assert.Equal("wrong template", decision.State[Milestone.TemplateShared].ReopenReason);
-        Assert.Equal("wrong template", decision.State.History[^1].Note);
+        Assert.Equal("wrong template", decision.State.LastChange[^1].Note);
     }
 
     [Fact]
@@ -255,9 +255,9 @@ public class ReviewWorkflowTests
         Assert.Equal(Participation.NotParticipating, decision.State.Participation);
         Assert.Equal(1, decision.State.Version);
         Assert.Equal(WorkshopDay, decision.State.UpdatedAt);
-        var entry = Assert.Single(decision.State.History);
+        var entry = Assert.Single(decision.State.LastChange);
         Assert.Equal(
-            new HistoryEntry(1, WorkshopDay, "co-organizer:escwa", "participation", "participating", "not-participating", "reservations on the GCM"),
+            new HistoryEntry(1, WorkshopDay, "co-organizer:escwa", "participation", "participating", "not-participating", "reservations on the GCM", 1),
             entry);
     }
 
@@ -340,7 +340,7 @@ public class ReviewWorkflowTests
         Assert.Equal(Outcome.Unchanged, decision.Outcome);
         Assert.Same(state, decision.State);
         Assert.Equal(1, decision.State.Version);
-        Assert.Equal(3, decision.State.History.Count);
+        Assert.Equal(3, decision.State.HistoryCount);
         Assert.Equal(WorkshopDay, decision.State.UpdatedAt);
     }
 
@@ -358,9 +358,9 @@ public class ReviewWorkflowTests
             new MilestoneRecord(MilestoneStatus.InProgress, NextDay, "Beirut explosion delays ministries"),
             decision.State[Milestone.DataCollected]);
         Assert.Equal(
-            new HistoryEntry(2, NextDay, Ministry, "milestones.data-collected.note", null, "Beirut explosion delays ministries"),
-            decision.State.History[^1]);
-        Assert.Equal(2, decision.State.History.Count);
+            new HistoryEntry(2, NextDay, Ministry, "milestones.data-collected.note", null, "Beirut explosion delays ministries", null, 2),
+            decision.State.LastChange[^1]);
+        Assert.Equal(2, decision.State.HistoryCount);
     }
 
     [Fact]
@@ -382,13 +382,14 @@ public class ReviewWorkflowTests
         Assert.Equal(WorkshopDay, decision.State.UpdatedAt);
         Assert.Equal(
             [
-                new HistoryEntry(1, WorkshopDay, Ministry, "milestones.coordination-body-appointed.status", "not-started", "completed", "focal points named"),
-                new HistoryEntry(1, WorkshopDay, Ministry, "evidence.coordination-body", null, "National committee (lead: Interior)"),
-                new HistoryEntry(1, WorkshopDay, Ministry, "evidence.stakeholders", "", "University of Rabat (academia); IOM (un-agency)"),
-                new HistoryEntry(1, WorkshopDay, Ministry, "evidence.objectives", "", "1,5,23"),
-                new HistoryEntry(1, WorkshopDay, Ministry, "evidence.challenges", "", "COVID-19"),
+                new HistoryEntry(1, WorkshopDay, Ministry, "milestones.coordination-body-appointed.status", "not-started", "completed", "focal points named", 1),
+                new HistoryEntry(1, WorkshopDay, Ministry, "evidence.coordination-body", null, "National committee (lead: Interior)", null, 2),
+                new HistoryEntry(1, WorkshopDay, Ministry, "evidence.stakeholders", "", "University of Rabat (academia); IOM (un-agency)", null, 3),
+                new HistoryEntry(1, WorkshopDay, Ministry, "evidence.objectives", "", "1,5,23", null, 4),
+                new HistoryEntry(1, WorkshopDay, Ministry, "evidence.challenges", "", "COVID-19", null, 5),
             ],
-            decision.State.History);
+            decision.State.LastChange);
+        Assert.Equal(5, decision.State.HistoryCount);
         Assert.Equal(
             new MilestoneRecord(MilestoneStatus.Completed, WorkshopDay, "focal points named"),
             decision.State[Milestone.CoordinationBodyAppointed]);
@@ -407,15 +408,20 @@ public class ReviewWorkflowTests
             Set(Milestone.DataCollected, MilestoneStatus.Completed),
         };
         var versions = new List<long>();
+        var trail = new List<HistoryEntry>();
 
         foreach (var update in updates)
         {
-            state = ReviewWorkflow.RecordMilestone(state, update, WorkshopDay).State;
+            var decision = ReviewWorkflow.RecordMilestone(state, update, WorkshopDay);
+            state = decision.State;
             versions.Add(state.Version);
+            trail.AddRange(decision.Outcome == Outcome.Applied ? state.LastChange : []);
         }
 
         Assert.Equal([1L, 1L, 2L, 2L, 3L], versions);
-        Assert.Equal([1L, 2L, 2L, 3L], state.History.Select(h => h.Version));
+        Assert.Equal([1L, 2L, 2L, 3L], trail.Select(h => h.Version));
+        Assert.Equal([1L, 2L, 3L, 4L], trail.Select(h => h.Sequence));
+        Assert.Equal(4, state.HistoryCount);
     }
 
     [Fact]
@@ -426,9 +432,9 @@ public class ReviewWorkflowTests
         var decision = ReviewWorkflow.RecordMilestone(state, Set(Milestone.DataCollected, MilestoneStatus.InProgress), NextDay);
 
         Assert.Equal(new MilestoneRecord(MilestoneStatus.InProgress, WorkshopDay, "sent to NGOs"), decision.State[Milestone.TemplateShared]);
-        Assert.Single(state.History);
+        Assert.Equal(1, state.HistoryCount);
         Assert.Equal(1, state.Version);
-        Assert.Equal(2, decision.State.History.Count);
+        Assert.Equal(2, decision.State.HistoryCount);
     }
 
     // ---- evidence ----
@@ -449,8 +455,8 @@ public class ReviewWorkflowTests
         Assert.Equal(Outcome.Applied, decision.Outcome);
         Assert.Equal<Stakeholder>([new Stakeholder("UNHCR", StakeholderKind.UnAgency)], decision.State.Evidence.Stakeholders);
         Assert.Equal(
-            new HistoryEntry(2, NextDay, Ministry, "evidence.stakeholders", "Caritas (ngo); Chamber of commerce (private-sector)", "UNHCR (un-agency)"),
-            decision.State.History[^1]);
+            new HistoryEntry(2, NextDay, Ministry, "evidence.stakeholders", "Caritas (ngo); Chamber of commerce (private-sector)", "UNHCR (un-agency)", null, 3),
+            decision.State.LastChange[^1]);
     }
 
     [Fact]
@@ -501,7 +507,7 @@ public class ReviewWorkflowTests
 
         Assert.Equal(Outcome.Applied, decision.Outcome);
         Assert.Empty(decision.State.Evidence.Objectives);
-        Assert.Equal(new HistoryEntry(2, NextDay, Ministry, "evidence.objectives", "1,5,23", ""), decision.State.History[^1]);
+        Assert.Equal(new HistoryEntry(2, NextDay, Ministry, "evidence.objectives", "1,5,23", "", null, 3), decision.State.LastChange[^1]);
     }
 
     [Fact]
@@ -561,8 +567,8 @@ public class ReviewWorkflowTests
         Assert.Equal(Outcome.Applied, decision.Outcome);
         Assert.Equal(new CoordinationBody("National committee"), decision.State.Evidence.CoordinationBody);
         Assert.Equal(
-            new HistoryEntry(2, NextDay, Ministry, "evidence.coordination-body", "Interim focal point (lead: Foreign Affairs)", "National committee"),
-            decision.State.History[^1]);
+            new HistoryEntry(2, NextDay, Ministry, "evidence.coordination-body", "Interim focal point (lead: Foreign Affairs)", "National committee", null, 3),
+            decision.State.LastChange[^1]);
     }
 
     [Fact]
@@ -763,7 +769,8 @@ public class ReviewWorkflowTests
         Assert.Equal(["2020/africa", "2020/arab"], joined.Regions);
         Assert.Equal(["2020/africa"], left.Regions);
         Assert.Equal(1, left.Version);
-        Assert.Single(left.History);
+        Assert.Equal(1, left.HistoryCount);
+        Assert.Equal(state.LastChange, left.LastChange);
     }
 
     [Fact]

@@ -60,6 +60,11 @@ internal static class Samples
         Nudges = [Nudge],
         Webhook = new Webhook("https://mofa.example.lb/gcm/nudges", "0123456789abcdef0123"),
         PendingDeliveries = ["arab-1"],
+        HistoryCount = 12,
+        LastChange =
+        [
+            new HistoryEntry(7, At.AddDays(2), "ministry:LBN", "participation", "participating", "not-participating", "no capacity", 12),
+        ],
     };
 
     public static readonly ImmutableSortedDictionary<Milestone, DateOnly> Deadlines =
@@ -87,14 +92,17 @@ internal static class Samples
         [2, 7],
         12);
 
-    public static readonly RegionState RegionState = new()
-    {
-        Config = RegionConfig,
-        Snapshots = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, ReviewSnapshot>
+    /// <summary>What a round holds in memory for its members.</summary>
+    public static readonly ImmutableSortedDictionary<string, ReviewSnapshot> Snapshots =
+        ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, ReviewSnapshot>
         {
             ["LBN"] = Snapshot,
             ["IRQ"] = Snapshot with { Country = "IRQ", Participation = Participation.Participating, Objectives = [1], Version = 3 },
-        }),
+        });
+
+    public static readonly RegionState RegionState = new()
+    {
+        Config = RegionConfig,
         Version = 9,
         LastAutomaticNudge = At.AddDays(6),
     };

@@ -29,7 +29,9 @@ internal static class Http
     }
 
     /// <summary>
-    /// The version an If-Match header expects: <c>"7"</c>, <c>7</c> or a region tag <c>"7-20420"</c> all mean 7.
+    /// The version an If-Match header expects: <c>"7"</c>, <c>7</c> or a region tag <c>"7.130-20420"</c> all mean 7.
+    /// A region tag is the configuration's version, the members' versions and the day: a round's If-Match compares
+    /// the configuration only, so that ministries' progress never makes a co-organizer's edit stale.
     /// Null when there is no header (or <c>*</c>); false when it cannot be read.
     /// </summary>
     public static bool TryExpectedVersion(HttpRequest request, out long? version)
@@ -43,7 +45,7 @@ internal static class Http
 
         var text = raw.StartsWith("W/", StringComparison.Ordinal) ? raw[2..] : raw;
         text = text.Trim('"');
-        var dash = text.IndexOf('-', StringComparison.Ordinal);
+        var dash = text.IndexOfAny(['.', '-']);
         if (dash > 0)
         {
             text = text[..dash];
@@ -56,5 +58,19 @@ internal static class Http
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Reads <c>?limit=</c> (1..<paramref name="max"/>, default <paramref name="defaultLimit"/>) and <c>?after=</c>
+    /// (a sequence, default 0). False when either is not a plain number in range.
+    /// </summary>
+    public static bool TryPageQuery(string? limit, string? after, int defaultLimit, int max, out int take, out long from)
+    {
+        take = defaultLimit;
+        from = 0;
+        var style = System.Globalization.NumberStyles.None;
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        return (limit is null || (int.TryParse(limit, style, culture, out take) && take is >= 1 && take <= max))
+            && (after is null || long.TryParse(after, style, culture, out from));
     }
 }

@@ -20,7 +20,7 @@ public static class ReviewApi
 
         group.MapGet("/history", GetHistoryAsync)
             .WithName("GetReviewHistory")
-            .WithSummary("The audit trail of a review: every accepted change, who made it, when, from what to what.")
+            .WithSummary("The audit trail of a review, oldest first, paginated (?limit=, ?after=; Link rel=\"next\").")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .RequireAuthorization(Access.Read);
 
@@ -65,10 +65,31 @@ public static class ReviewApi
             : TypedResults.Ok(review);
     }
 
+    /// <summary>Entries per history page unless <c>?limit=</c> says otherwise, and the most it may say.</summary>
+    public const int DefaultHistoryPage = 100;
+    public const int MaxHistoryPage = 1000;
+
     public static async Task<Results<Ok<ImmutableArray<HistoryEntry>>, ProblemHttpResult>> GetHistoryAsync(
-        string cycle, string country, IGrainFactory grains)
+        string cycle, string country, HttpContext context, IGrainFactory grains, string? limit = null, string? after = null)
     {
-        return await Review(grains, cycle, country).GetHistoryAsync() is { } history ? TypedResults.Ok(history) : NoReview(cycle, country);
+        if (!Http.TryPageQuery(limit, after, DefaultHistoryPage, MaxHistoryPage, out var take, out var from))
+        {
+            return Problems.BadRequest($"limit must be a whole number from 1 to {MaxHistoryPage} and after a sequence number (0 or more)");
+        }
+
+        if (await Review(grains, cycle, country).GetHistoryAsync(from, take) is not { } page)
+        {
+            return NoReview(cycle, country);
+        }
+
+        if (page.HasMore)
+        {
+            // RFC 8288: the next page starts after the last entry of this one.
+            var next = $"{context.Request.PathBase}{context.Request.Path}?after={page.Entries[^1].Sequence}&limit={take}";
+            context.Response.Headers.Link = $"<{next}>; rel=\"next\"";
+        }
+
+        return TypedResults.Ok(page.Entries);
     }
 
     public static async Task<Results<Ok<ReviewView>, ProblemHttpResult>> RecordMilestoneAsync(

@@ -1,7 +1,9 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using GcmActors.Grains;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Storage;
 
 namespace GcmActors.Host.Hosting;
 
@@ -93,21 +95,38 @@ public static class OrleansSetup
 
     /// <summary>
     /// What every silo of this service needs, whatever hosts it (the executable or the test cluster):
-    /// ADO.NET grain storage with the JSON state serializer, ADO.NET reminders, the domain's clock and catalog.
+    /// ADO.NET grain storage with the JSON state serializer, ADO.NET reminders, the reviews' history table, all with
+    /// their writes through one <see cref="WriteGate"/> (exclusive on SQLite); the domain's clock and catalog.
     /// </summary>
     public static ISiloBuilder AddGcmGrains(this ISiloBuilder silo, string invariant, string connectionString)
     {
-        silo.AddAdoNetGrainStorage(GcmStorage.Name, o =>
+        var gate = new WriteGate(exclusive: invariant == SqliteStore.Invariant);
+        silo.Services.AddSingleton(gate);
+
+        // The provider itself is registered under an inner name; grains reach it through the gate under GcmStorage.Name.
+        silo.AddAdoNetGrainStorage(InnerStorageName, o =>
         {
             o.Invariant = invariant;
             o.ConnectionString = connectionString;
-            o.GrainStorageSerializer = new JsonGrainStateSerializer();
+            o.GrainStorageSerializer = GrainStateJson.Serializer;
         });
+        silo.Services.AddKeyedSingleton<IGrainStorage>(GcmStorage.Name, (services, _) =>
+            new GatedGrainStorage(services.GetRequiredKeyedService<IGrainStorage>(InnerStorageName), gate));
+
         silo.UseAdoNetReminderService(o =>
         {
             o.Invariant = invariant;
             o.ConnectionString = connectionString;
         });
+        var reminders = silo.Services.Last(d => d.ServiceType == typeof(IReminderTable));
+        silo.Services.Remove(reminders);
+        silo.Services.AddSingleton<IReminderTable>(services => new GatedReminderTable((IReminderTable)Create(services, reminders), gate));
+
+        silo.Services.AddSingleton<IReviewHistory>(services => new AdoNetReviewHistory(
+            invariant, connectionString, services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId, gate,
+            services.GetRequiredService<ILogger<AdoNetReviewHistory>>()));
+        silo.Services.AddHostedService<RegionResync>();
+
         silo.Services.TryAddKeyedSingleton(GcmClock.Key, TimeProvider.System);
         silo.Services.TryAddSingleton(CountryCatalog.Default);
         silo.Services.TryAddSingleton<RegionDocumentBoard>();
@@ -117,4 +136,11 @@ public static class OrleansSetup
             services.GetRequiredService<ILogger<HttpWebhookSender>>()));
         return silo;
     }
+
+    private const string InnerStorageName = "gcm-adonet";
+
+    private static object Create(IServiceProvider services, ServiceDescriptor descriptor) =>
+        descriptor.ImplementationInstance
+        ?? descriptor.ImplementationFactory?.Invoke(services)
+        ?? ActivatorUtilities.CreateInstance(services, descriptor.ImplementationType!);
 }

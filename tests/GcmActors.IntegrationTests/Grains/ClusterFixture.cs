@@ -40,7 +40,12 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
             silo.Services.AddKeyedSingleton<TimeProvider>(GcmClock.Key, Time);
             silo.AddGcmGrains(SqliteStore.Invariant, connectionString);
-            silo.Services.Configure<ReviewOptions>(o => o.SyncPeriod = TimeSpan.FromSeconds(2));
+            silo.Services.Configure<ReviewOptions>(o =>
+            {
+                o.SyncPeriod = TimeSpan.FromSeconds(2);
+                o.DeliveryRetryPeriod = TimeSpan.FromSeconds(2);
+                o.PushRetryMin = TimeSpan.FromMilliseconds(200);
+            });
             silo.Services.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
             silo.Services.Configure<RegionOptions>(o => o.AutoNudgeCheckPeriod = TimeSpan.FromSeconds(1));
             silo.AddIncomingGrainCallFilter(Outage.FilterAsync);

@@ -1,0 +1,190 @@
+using System.Collections.Immutable;
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using System.Threading.Channels;
+using GcmActors.Contracts;
+using GcmActors.Grains;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace GcmActors.Host.Hosting;
+
+/// <summary>
+/// The reviews' audit trails in the table <c>GcmReviewHistory</c> (deploy/sql), one row per entry, in the same
+/// database as the grain state. Appends from all reviews queue up and are written together, one transaction per
+/// batch, so that many concurrent writes cost one commit. The same SQL runs on SQLite and PostgreSQL.
+/// </summary>
+public sealed partial class AdoNetReviewHistory : IReviewHistory, IAsyncDisposable
+{
+    /// <summary>Rows per INSERT statement (SQLite allows 32,766 parameters; 9 per row).</summary>
+    private const int RowsPerStatement = 200;
+
+    private readonly DbProviderFactory _factory;
+    private readonly string _connectionString;
+    private readonly string _serviceId;
+    private readonly WriteGate _gate;
+    private readonly ILogger<AdoNetReviewHistory> _logger;
+    private readonly Channel<Append> _appends = Channel.CreateUnbounded<Append>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _writer;
+
+    public AdoNetReviewHistory(string invariant, string connectionString, string serviceId, WriteGate gate, ILogger<AdoNetReviewHistory> logger)
+    {
+        _factory = invariant == SqliteStore.Invariant ? SqliteFactory.Instance : NpgsqlFactory.Instance;
+        _connectionString = connectionString;
+        _serviceId = serviceId;
+        _gate = gate;
+        _logger = logger;
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    public Task AppendAsync(string reviewKey, IReadOnlyList<HistoryEntry> entries)
+    {
+        if (entries.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var append = new Append(reviewKey, entries, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        return _appends.Writer.TryWrite(append) ? append.Done.Task : Task.FromException(new ObjectDisposedException(nameof(AdoNetReviewHistory)));
+    }
+
+    public async Task<ImmutableArray<HistoryEntry>> ReadAsync(string reviewKey, long after, int limit, long last)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT Sequence, Version, At, Actor, Field, FromValue, ToValue, Note
+              FROM GcmReviewHistory
+             WHERE ServiceId = @ServiceId AND ReviewKey = @ReviewKey AND Sequence > @After AND Sequence <= @Last
+             ORDER BY Sequence
+             LIMIT @Limit
+            """;
+        Add(command, "ServiceId", _serviceId);
+        Add(command, "ReviewKey", reviewKey);
+        Add(command, "After", after);
+        Add(command, "Last", last);
+        Add(command, "Limit", limit);
+        var entries = ImmutableArray.CreateBuilder<HistoryEntry>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            entries.Add(new HistoryEntry(
+                reader.GetInt64(1),
+                DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
+                reader.GetString(3),
+                reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5),
+                reader.IsDBNull(6) ? null : reader.GetString(6),
+                reader.IsDBNull(7) ? null : reader.GetString(7),
+                reader.GetInt64(0)));
+        }
+
+        return entries.ToImmutable();
+    }
+
+    public async Task<long> LastSequenceAsync(string reviewKey)
+    {
+        await using var connection = await OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COALESCE(MAX(Sequence), 0) FROM GcmReviewHistory WHERE ServiceId = @ServiceId AND ReviewKey = @ReviewKey";
+        Add(command, "ServiceId", _serviceId);
+        Add(command, "ReviewKey", reviewKey);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _appends.Writer.TryComplete();
+        await _writer;
+    }
+
+    /// <summary>Takes whatever appends are waiting and writes them in one transaction; each waits for its commit.</summary>
+    private async Task WriteLoopAsync()
+    {
+        var reader = _appends.Reader;
+        var batch = new List<Append>();
+        while (await reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < 1000 && reader.TryRead(out var append))
+            {
+                batch.Add(append);
+            }
+
+            try
+            {
+                await _gate.RunAsync(() => WriteAsync(batch));
+                foreach (var append in batch)
+                {
+                    append.Done.TrySetResult();
+                }
+            }
+            catch (Exception ex)
+            {
+                LogBatchFailed(_logger, ex, batch.Count);
+                foreach (var append in batch)
+                {
+                    append.Done.TrySetException(ex);
+                }
+            }
+        }
+    }
+
+    private async Task WriteAsync(List<Append> batch)
+    {
+        var rows = batch.SelectMany(a => a.Entries.Select(e => (a.ReviewKey, Entry: e))).ToList();
+        await using var connection = await OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        foreach (var chunk in rows.Chunk(RowsPerStatement))
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            var sql = new StringBuilder(
+                "INSERT INTO GcmReviewHistory (ServiceId, ReviewKey, Sequence, Version, At, Actor, Field, FromValue, ToValue, Note) VALUES ");
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var (key, e) = chunk[i];
+                sql.Append(CultureInfo.InvariantCulture, $"{(i == 0 ? "" : ",")}(@ServiceId, @K{i}, @S{i}, @V{i}, @A{i}, @U{i}, @F{i}, @O{i}, @T{i}, @N{i})");
+                Add(command, $"K{i}", key);
+                Add(command, $"S{i}", e.Sequence);
+                Add(command, $"V{i}", e.Version);
+                Add(command, $"A{i}", e.At.ToString("o", CultureInfo.InvariantCulture));
+                Add(command, $"U{i}", e.Actor);
+                Add(command, $"F{i}", e.Field);
+                Add(command, $"O{i}", e.From);
+                Add(command, $"T{i}", e.To);
+                Add(command, $"N{i}", e.Note);
+            }
+
+            // An entry appended again (after a crash between the state row and the trail) keeps its first copy.
+            sql.Append(" ON CONFLICT (ServiceId, ReviewKey, Sequence) DO NOTHING");
+            Add(command, "ServiceId", _serviceId);
+            command.CommandText = sql.ToString();
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await transaction.CommitAsync();
+    }
+
+    private async Task<DbConnection> OpenAsync()
+    {
+        var connection = _factory.CreateConnection()!;
+        connection.ConnectionString = _connectionString;
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    private static void Add(DbCommand command, string name, object? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
+    }
+
+    private sealed record Append(string ReviewKey, IReadOnlyList<HistoryEntry> Entries, TaskCompletionSource Done);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not append {Count} review history batch(es); the reviews keep the entries and retry")]
+    private static partial void LogBatchFailed(ILogger logger, Exception ex, int count);
+}
