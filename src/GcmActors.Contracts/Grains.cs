@@ -87,8 +87,11 @@ public interface IRegionGrain : IGrainWithStringKey
     [Alias("send-nudges")]
     Task<NudgeResult> SendNudgesAsync(SendNudges command);
 
-    /// <summary>Keeps the snapshot if it is newer than the one held (idempotent, order-insensitive).</summary>
-    [Alias("apply-snapshot")]
+    /// <summary>
+    /// Keeps the snapshot if it is newer than the one held (idempotent, order-insensitive). Completes once the
+    /// dashboard document shows it; pushes that arrive together interleave and share one rebuild of the document.
+    /// </summary>
+    [Alias("apply-snapshot"), AlwaysInterleave]
     Task<PushResult> ApplySnapshotAsync(ReviewSnapshot snapshot);
 
     /// <summary>

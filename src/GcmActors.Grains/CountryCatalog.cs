@@ -17,6 +17,9 @@ public sealed class CountryCatalog
 
     public int Count => _names.Count;
 
+    /// <summary>Every code, in alphabetical order.</summary>
+    public IEnumerable<string> Codes => _names.Keys.Order(StringComparer.Ordinal);
+
     public bool Contains(string code) => _names.ContainsKey(code);
 
     public string NameOf(string code) => _names.GetValueOrDefault(code, code);

@@ -35,6 +35,7 @@ public sealed class RegionGrain(
     private readonly Dictionary<string, ReviewSnapshot> _snapshots = new(StringComparer.Ordinal);
     private RegionDocument? _document;
     private DateOnly _documentDay;
+    private Task? _rebuild;
 
     private string Cycle => Keys.Split(this.GetPrimaryKeyString()).Cycle;
 
@@ -216,8 +217,24 @@ public sealed class RegionGrain(
             return Task.FromResult(PushResult.AlreadyCurrent);
         }
 
+        return RebuiltAsync();
+
+        async Task<PushResult> RebuiltAsync()
+        {
+            await (_rebuild ??= RebuildSoonAsync());
+            return PushResult.Stored;
+        }
+    }
+
+    /// <summary>
+    /// One rebuild for the pushes that arrive together: it runs once the pushes already queued have been kept (they
+    /// interleave), and every one of them completes with it. A rebuild costs the round's size; a push costs a lookup.
+    /// </summary>
+    private async Task RebuildSoonAsync()
+    {
+        await Task.Yield();
+        _rebuild = null;
         Rebuild(time.Today());
-        return Task.FromResult(PushResult.Stored);
     }
 
     public async Task ResyncAsync()
