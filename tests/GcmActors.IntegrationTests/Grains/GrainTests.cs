@@ -321,6 +321,25 @@ public sealed class GrainTests(ClusterFixture fixture)
         Assert.Empty((await fixture.Review(cycle, "SAU").GetNudgesAsync())!.Value);
     }
 
+    [Fact]
+    public async Task ANinthRoundForOneState_IsRefused_AndLeavesNoTrace()
+    {
+        var cycle = NewCycle();
+        for (var i = 1; i <= GcmActors.Grains.ReviewWorkflow.MaxRegionsPerCycle; i++)
+        {
+            await fixture.ConfigureRegionAsync(cycle, $"round{i}", Round("MAR"));
+        }
+
+        var ninth = fixture.Grains.GetGrain<IRegionGrain>(Keys.Region(cycle, "round9"));
+        var refused = await ninth.ConfigureAsync(new ConfigureRegion(Round("TUN", "MAR"), "test"));
+
+        Assert.Equal(Outcome.Invalid, refused.Outcome);
+        Assert.Contains("MAR already belongs to 8 regional rounds", refused.Detail, StringComparison.Ordinal);
+        Assert.Null(await ninth.GetConfigAsync());
+        Assert.Null(await fixture.Review(cycle, "TUN").GetAsync());
+        Assert.Equal(GcmActors.Grains.ReviewWorkflow.MaxRegionsPerCycle, (await fixture.Review(cycle, "MAR").GetAsync())!.Regions.Length);
+    }
+
     private async Task<long> HistoryRowsAsync(string reviewKey)
     {
         await using var connection = new SqliteConnection(Host.Hosting.SqliteStore.ConnectionString(fixture.DatabaseFile));

@@ -180,8 +180,9 @@ public sealed class HostFixture : IAsyncLifetime
     public async Task InitializeAsync() => Host = await HostProcess.StartAsync(
         DataDirectory,
         // Webhook receivers in these tests are plain http on loopback, and a failed delivery is retried by
-        // the sync reminder: make it tick every 2 s instead of every minute.
+        // the delivery reminder: make it tick every 2 s instead of every minute.
         "--Gcm:Webhooks:AllowInsecure=true",
+        "--Gcm:Reviews:DeliveryRetryPeriod=00:00:02",
         "--Gcm:Reviews:SyncPeriod=00:00:02",
         "--Gcm:Reminders:MinimumReminderPeriod=00:00:01");
 

@@ -36,7 +36,7 @@ public sealed class WebhookTests(HostFixture fixture)
         var sent = await coOrganizer.PostAsJsonAsync($"/api/cycles/{cycle}/regions/arab/nudges", new { message = "Please share the template", countries = new[] { "LBN" } });
         Assert.Equal(HttpStatusCode.OK, sent.StatusCode);
 
-        // The first attempt is refused (500); the sync reminder retries until the receiver takes it.
+        // The first attempt is refused (500); the delivery reminder retries until the receiver takes it.
         var accepted = await receiver.AcceptedAsync.WaitAsync(TimeSpan.FromSeconds(60));
         var attempts = receiver.Attempts.ToArray();
         Assert.Equal(2, attempts.Length);
