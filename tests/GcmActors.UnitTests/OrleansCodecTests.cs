@@ -92,4 +92,40 @@ public sealed class OrleansCodecTests : IDisposable
         Assert.Empty(copy.History);
         Assert.Equal(MilestoneRecord.NotStarted, copy[Milestone.Approved]);
     }
+
+    [Fact]
+    public void StorageUnavailableException_RoundTripsThroughOrleans()
+    {
+        // What a silo throws instead of the driver's exception: it must reach another silo or a client-role front end.
+        var thrown = Thrown(new StorageUnavailableException("storage unavailable during IReviewGrain.RecordMilestoneAsync: connection refused"));
+
+        var copy = Assert.IsType<StorageUnavailableException>(Serializer.Deserialize<Exception>(Serializer.SerializeToArray<Exception>(thrown)));
+
+        Assert.Equal(thrown.Message, copy.Message);
+        Assert.StartsWith(thrown.StackTrace!, copy.StackTrace, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void StorageUnavailableException_InsideAnOrleansException_RoundTripsThroughOrleans()
+    {
+        // The storage bridge wraps what the storage provider throws into an OrleansException: the inner one crosses too.
+        var thrown = new Orleans.Runtime.OrleansException("Error from storage provider", new StorageUnavailableException("connection refused"));
+
+        var copy = Serializer.Deserialize<Exception>(Serializer.SerializeToArray<Exception>(thrown));
+
+        Assert.IsType<Orleans.Runtime.OrleansException>(copy);
+        Assert.Equal("connection refused", Assert.IsType<StorageUnavailableException>(copy.InnerException).Message);
+    }
+
+    private static T Thrown<T>(T exception) where T : Exception
+    {
+        try
+        {
+            throw exception;
+        }
+        catch (T caught)
+        {
+            return caught;
+        }
+    }
 }

@@ -1,5 +1,6 @@
-using System.Data.Common;
+using System.Globalization;
 using GcmActors.Contracts;
+using GcmActors.Host.Faults;
 using GcmActors.Host.Hosting;
 using GcmActors.Host.Security;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -7,6 +8,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.IdentityModel.Tokens;
 using Scalar.AspNetCore;
 
@@ -45,7 +47,19 @@ public static class ApiSetup
                 context.ProblemDetails.Detail = RouteConstraints.NotFoundHint;
             }
 
+            if (status == StatusCodes.Status503ServiceUnavailable)
+            {
+                // Every 503 (storage or cluster down, a request out of time) says when to try again.
+                context.HttpContext.Response.Headers.RetryAfter = Fault.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            }
+
             context.ProblemDetails.Extensions["traceId"] = context.HttpContext.TraceIdentifier;
+        });
+        // No request outlives its deadline: the grain calls it makes stop waiting then (RequestDeadlineFilter).
+        builder.Services.AddRequestTimeouts(o => o.DefaultPolicy = new RequestTimeoutPolicy
+        {
+            Timeout = options.RequestTimeout,
+            TimeoutStatusCode = StatusCodes.Status503ServiceUnavailable,
         });
         builder.Services.AddHealthChecks();
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
@@ -98,6 +112,7 @@ public static class ApiSetup
             SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException,
         });
         app.UseStatusCodePages();
+        app.UseRequestTimeouts();
         app.UseAuthentication();
         app.UseAuthorization();
 
@@ -125,13 +140,14 @@ public static class ApiSetup
         return app;
     }
 
-    /// <summary>Failures that are not the client's fault: storage or cluster down is 503, anything else a bug (500).</summary>
+    /// <summary>
+    /// Failures that are not the client's fault: storage or cluster unavailable, or out of time, is 503 (with
+    /// Retry-After, added where problems are written); anything else is a bug (500).
+    /// </summary>
     internal static int StatusFor(Exception exception) => exception switch
     {
         BadHttpRequestException bad => bad.StatusCode,
-        DbException or TimeoutException or SiloUnavailableException or OrleansMessageRejectionException => StatusCodes.Status503ServiceUnavailable,
-        OrleansException { InnerException: DbException or TimeoutException } => StatusCodes.Status503ServiceUnavailable,
-        Orleans.Storage.InconsistentStateException => StatusCodes.Status503ServiceUnavailable,
+        _ when Fault.IsTransient(exception) => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status500InternalServerError,
     };
 }

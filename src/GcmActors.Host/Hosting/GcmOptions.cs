@@ -49,6 +49,12 @@ public sealed class GcmOptions
     /// <summary>Seed file applied to an empty store (relative paths start at the application folder), or <c>none</c>.</summary>
     public string Seed { get; set; } = "seed/arab-2020.json";
 
+    /// <summary>
+    /// The longest an HTTP request may take: past it the request is answered 503 with Retry-After (its grain call
+    /// may still complete). Endpoints that stream opt out with <c>DisableRequestTimeout()</c>.
+    /// </summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     public int SiloPort { get; set; } = 11111;
 
     public int GatewayPort { get; set; } = 30000;

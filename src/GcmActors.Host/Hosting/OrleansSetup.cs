@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using GcmActors.Grains;
+using GcmActors.Host.Faults;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Storage;
@@ -22,6 +23,7 @@ public static class OrleansSetup
         // (always empty in the client role, where every read asks the grain).
         builder.Services.TryAddKeyedSingleton(GcmClock.Key, TimeProvider.System);
         builder.Services.TryAddSingleton<RegionDocumentBoard>();
+        builder.Services.AddHttpContextAccessor();
 
         switch (options.Role.ToLowerInvariant())
         {
@@ -57,6 +59,7 @@ public static class OrleansSetup
                     silo.Services.Configure<RegionOptions>(builder.Configuration.GetSection("Gcm:Regions"));
                     silo.Services.Configure<ReminderOptions>(builder.Configuration.GetSection("Gcm:Reminders"));
                     silo.AddActivityPropagation();
+                    silo.AddOutgoingGrainCallFilter<RequestDeadlineFilter>();
                 });
                 builder.Services.AddHostedService<Seeding.Seeder>();
                 break;
@@ -84,6 +87,7 @@ public static class OrleansSetup
                     }
 
                     client.AddActivityPropagation();
+                    client.AddOutgoingGrainCallFilter<RequestDeadlineFilter>();
                 });
                 break;
             default:
@@ -96,7 +100,8 @@ public static class OrleansSetup
     /// <summary>
     /// What every silo of this service needs, whatever hosts it (the executable or the test cluster):
     /// ADO.NET grain storage with the JSON state serializer, ADO.NET reminders, the reviews' history table, all with
-    /// their writes through one <see cref="WriteGate"/> (exclusive on SQLite); the domain's clock and catalog.
+    /// their writes through one <see cref="WriteGate"/> (exclusive on SQLite); the domain's clock and catalog; and
+    /// storage failures turned into <see cref="GcmActors.Contracts.StorageUnavailableException"/> at the grain boundary.
     /// </summary>
     public static ISiloBuilder AddGcmGrains(this ISiloBuilder silo, string invariant, string connectionString)
     {
@@ -112,6 +117,8 @@ public static class OrleansSetup
         });
         silo.Services.AddKeyedSingleton<IGrainStorage>(GcmStorage.Name, (services, _) =>
             new GatedGrainStorage(services.GetRequiredKeyedService<IGrainStorage>(InnerStorageName), gate));
+        StorageFaultGrainStorage.Decorate(silo.Services, GcmStorage.Name);
+        silo.AddIncomingGrainCallFilter<StorageFaultFilter>();
 
         silo.UseAdoNetReminderService(o =>
         {
