@@ -50,10 +50,11 @@ public sealed class GcmOptions
     public string Seed { get; set; } = "seed/arab-2020.json";
 
     /// <summary>
-    /// The longest an HTTP request may take: past it the request is answered 503 with Retry-After (its grain call
-    /// may still complete). Endpoints that stream opt out with <c>DisableRequestTimeout()</c>.
+    /// The longest an HTTP request may wait for the cluster: past it the request is answered 503 with Retry-After (its
+    /// grain call may still complete). Below 5 s so that, with the answer's own time, no request exceeds 5 s.
+    /// Endpoints that stream opt out with <c>DisableRequestTimeout()</c>.
     /// </summary>
-    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(4);
 
     public int SiloPort { get; set; } = 11111;
 

@@ -31,9 +31,8 @@ public sealed class PostgresServer : IAsyncDisposable
         }
 
         await server.PgAsync("initdb", "-D", server.Data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8");
-        // fsync off: the tests kill hosts, never this server, so durability of PostgreSQL itself is not what they check.
-        await server.PgAsync("pg_ctl", "-D", server.Data, "-w", "-l", Path.Combine(server._root, "log"), "-o",
-            $"-p {server.Port} -k {server._root} -c listen_addresses=127.0.0.1 -c fsync=off", "start");
+        // fsync off: the tests kill hosts and stop this server cleanly, never crash it, so its own durability is not what they check.
+        await server.StartServerAsync();
 
         var admin = $"Host=127.0.0.1;Port={server.Port};Username=postgres;Database=postgres";
         await using var connection = new NpgsqlConnection(admin);
@@ -42,6 +41,13 @@ public sealed class PostgresServer : IAsyncDisposable
         await create.ExecuteNonQueryAsync();
         return server;
     }
+
+    /// <summary>A database outage: <c>pg_ctl stop -m fast</c> (sessions are disconnected, the port closes).</summary>
+    public Task StopServerAsync() => PgAsync("pg_ctl", "-D", Data, "-w", "-m", "fast", "stop");
+
+    /// <summary>Starts the server on its port (again, after <see cref="StopServerAsync"/>: same data, same port).</summary>
+    public Task StartServerAsync() => PgAsync("pg_ctl", "-D", Data, "-w", "-l", Path.Combine(_root, "log"), "-o",
+        $"-p {Port} -k {_root} -c listen_addresses=127.0.0.1 -c fsync=off", "start");
 
     public async ValueTask DisposeAsync()
     {

@@ -21,6 +21,8 @@ public sealed class HostProcess : IAsyncDisposable
     {
         DataDirectory = dataDirectory;
         BaseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
+        SiloPort = FreePort();
+        GatewayPort = FreePort();
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -32,8 +34,8 @@ public sealed class HostProcess : IAsyncDisposable
                  {
                      HostDll, "--urls", BaseAddress.ToString(),
                      $"--Gcm:DataDirectory={dataDirectory}",
-                     $"--Gcm:SiloPort={FreePort()}",
-                     $"--Gcm:GatewayPort={FreePort()}",
+                     $"--Gcm:SiloPort={SiloPort}",
+                     $"--Gcm:GatewayPort={GatewayPort}",
                  }.Concat(extraArguments))
         {
             start.ArgumentList.Add(argument);
@@ -50,6 +52,13 @@ public sealed class HostProcess : IAsyncDisposable
     public string DataDirectory { get; }
 
     public Uri BaseAddress { get; }
+
+    /// <summary>The Orleans ports (a silo's address in the membership table is 127.0.0.1:SiloPort).</summary>
+    public int SiloPort { get; }
+
+    public int GatewayPort { get; }
+
+    public bool HasExited => _process.HasExited;
 
     public string Output
     {

@@ -1,0 +1,329 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using GcmActors.Contracts;
+using GcmActors.IntegrationTests.Http;
+
+namespace GcmActors.IntegrationTests.Cluster;
+
+/// <summary>What became of one write request.</summary>
+public enum WriteResult
+{
+    /// <summary>200: the write is acknowledged, so it must never be lost.</summary>
+    Acknowledged,
+
+    /// <summary>503 problem: refused, may be retried.</summary>
+    Unavailable,
+
+    /// <summary>500 or any other server error: never acceptable.</summary>
+    ServerError,
+
+    /// <summary>Any other status (4xx): the test sent something wrong.</summary>
+    OtherStatus,
+
+    /// <summary>No answer within the writer's own client timeout; the write may or may not have landed.</summary>
+    ClientTimeout,
+
+    /// <summary>The connection to the front end failed.</summary>
+    TransportError,
+}
+
+/// <summary>One write request, as the ledger keeps it. Times are offsets on the load's clock.</summary>
+public sealed record WriteAttempt(
+    string Country, string Token, TimeSpan Start, TimeSpan End, WriteResult Result, int Status, bool RetryAfter,
+    long? Version, MilestoneStatus? AppliedStatus)
+{
+    public TimeSpan Duration => End - Start;
+}
+
+/// <summary>
+/// Ministries writing through the front end, one writer per State, each toggling <c>template-shared</c> between
+/// in-progress and completed with a unique note (also the reopening reason), about ten writes a second. Every
+/// request is kept in a ledger; <see cref="VerifyAsync"/> reads everything back and checks that no acknowledged
+/// write was lost and that the region converged.
+/// </summary>
+public sealed class WriteLoad : IAsyncDisposable
+{
+    public const string Cycle = "2020";
+    public const string Region = "arab";
+    private const string Milestone = "template-shared";
+    private static readonly TimeSpan s_pace = TimeSpan.FromMilliseconds(100);
+
+    private readonly HostProcess _front;
+    private readonly ConcurrentQueue<WriteAttempt> _ledger = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly List<Task> _writers = [];
+
+    private WriteLoad(HostProcess front) => _front = front;
+
+    public TimeSpan Now => _clock.Elapsed;
+
+    public IReadOnlyCollection<WriteAttempt> Ledger => _ledger;
+
+    /// <summary>Starts one writer per State; each request gives up after <paramref name="clientTimeout"/>.</summary>
+    public static WriteLoad Start(HostProcess front, IEnumerable<string> countries, TimeSpan clientTimeout)
+    {
+        var load = new WriteLoad(front);
+        foreach (var country in countries)
+        {
+            load._writers.Add(Task.Run(() => load.WriteAsync(country, clientTimeout)));
+        }
+
+        return load;
+    }
+
+    /// <summary>Adds writers to a running load (a second lane with another client timeout).</summary>
+    public void Add(IEnumerable<string> countries, TimeSpan clientTimeout)
+    {
+        foreach (var country in countries)
+        {
+            _writers.Add(Task.Run(() => WriteAsync(country, clientTimeout)));
+        }
+    }
+
+    /// <summary>Waits, polling the ledger, until <paramref name="condition"/> holds; fails after <paramref name="within"/>.</summary>
+    public async Task WaitUntilAsync(string what, Func<IReadOnlyCollection<WriteAttempt>, bool> condition, TimeSpan within)
+    {
+        using var deadline = new CancellationTokenSource(within);
+        using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+        while (!condition(_ledger))
+        {
+            if (_writers.FirstOrDefault(w => w.IsFaulted) is { } broken)
+            {
+                await broken;
+            }
+
+            try
+            {
+                await pace.WaitForNextTickAsync(deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"not within {within}: {what}");
+            }
+        }
+    }
+
+    /// <summary>True when every State of <paramref name="countries"/> has at least <paramref name="count"/>
+    /// acknowledged writes that started at or after <paramref name="since"/>.</summary>
+    public static bool EveryoneAcknowledged(IReadOnlyCollection<WriteAttempt> ledger, IEnumerable<string> countries, int count, TimeSpan since) =>
+        countries.All(c => ledger.Count(a => a.Country == c && a.Result == WriteResult.Acknowledged && a.Start >= since) >= count);
+
+    /// <summary>Stops the writers; requests in flight finish first (or time out).</summary>
+    public async Task StopAsync()
+    {
+        await _stop.CancelAsync();
+        await Task.WhenAll(_writers);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stop.IsCancellationRequested)
+        {
+            await _stop.CancelAsync();
+            await Task.WhenAll(_writers).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+
+        _stop.Dispose();
+    }
+
+    /// <summary>The longest time between two acknowledged writes of the State (its first write counts from the load's start).</summary>
+    public TimeSpan LongestGap(string country, TimeSpan until)
+    {
+        var ends = _ledger.Where(a => a.Country == country && a.Result == WriteResult.Acknowledged)
+            .Select(a => a.End).Order().Append(until).ToList();
+        var longest = TimeSpan.Zero;
+        var previous = ends[0];
+        foreach (var end in ends.Skip(1))
+        {
+            longest = end - previous > longest ? end - previous : longest;
+            previous = end;
+        }
+
+        return longest;
+    }
+
+    /// <summary>From <paramref name="since"/> to the first acknowledged write of the State that started after it.</summary>
+    public TimeSpan WritableAgain(string country, TimeSpan since) =>
+        _ledger.Where(a => a.Country == country && a.Result == WriteResult.Acknowledged && a.Start >= since)
+            .Select(a => a.End - since).DefaultIfEmpty(TimeSpan.MaxValue).Min();
+
+    public int Count(WriteResult result) => _ledger.Count(a => a.Result == result);
+
+    /// <summary>Answered requests only: a request the writer gave up on has no duration of its own.</summary>
+    public TimeSpan LongestAnswered => _ledger.Where(a => a.Result is not (WriteResult.ClientTimeout or WriteResult.TransportError))
+        .Select(a => a.Duration).DefaultIfEmpty(TimeSpan.Zero).Max();
+
+    public string Summary() =>
+        $"requests {_ledger.Count}, acknowledged {Count(WriteResult.Acknowledged)}, 503 {Count(WriteResult.Unavailable)} "
+        + $"(without Retry-After {_ledger.Count(a => a.Result == WriteResult.Unavailable && !a.RetryAfter)}), "
+        + $"500/5xx {Count(WriteResult.ServerError)}, other status {Count(WriteResult.OtherStatus)}, "
+        + $"client timeouts {Count(WriteResult.ClientTimeout)}, transport errors {Count(WriteResult.TransportError)}, "
+        + $"longest answered request {Seconds(LongestAnswered)}";
+
+    public static string Seconds(TimeSpan time) => time == TimeSpan.MaxValue
+        ? "never"
+        : time.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture) + " s";
+
+    /// <summary>
+    /// Reads every review back and checks the ledger: each acknowledged write is in the review's history at the
+    /// version its answer gave, and the review is at least as new as the newest acknowledged write (newer only by a
+    /// write whose answer the writer never got). Then waits until the region document equals what the reviews say.
+    /// Returns the number of acknowledged writes checked and the time the region took to converge.
+    /// </summary>
+    public async Task<(int Checked, TimeSpan RegionConverged)> VerifyAsync(IReadOnlyCollection<string> countries, TimeSpan regionWithin)
+    {
+        using var reader = _front.CreateClient(_front.Token("admin"));
+        var checkedWrites = 0;
+        foreach (var country in countries)
+        {
+            var review = await ReadAsync(reader, $"/api/cycles/{Cycle}/reviews/{country}");
+            var history = (await ReadAsync(reader, $"/api/cycles/{Cycle}/reviews/{country}/history")).AsArray();
+            var mine = _ledger.Where(a => a.Country == country).ToList();
+            var acknowledged = mine.Where(a => a.Result == WriteResult.Acknowledged).ToList();
+            foreach (var write in acknowledged)
+            {
+                Assert.True(
+                    history.Any(e => (long)e!["version"]! == write.Version
+                        && ((string?)e["note"] == write.Token || (string?)e["to"] == write.Token)),
+                    $"acknowledged write {write.Token} (version {write.Version}) is missing from {country}'s history");
+                checkedWrites++;
+            }
+
+            var newest = acknowledged.MaxBy(a => a.Version)!;
+            var version = (long)review["version"]!;
+            var note = (string?)review["milestones"]![Milestone]!["note"];
+            Assert.True(version >= newest.Version, $"{country} is at version {version}, older than acknowledged write {newest.Token} ({newest.Version})");
+            if (version == newest.Version)
+            {
+                Assert.Equal(newest.Token, note);
+            }
+            else
+            {
+                Assert.Contains(mine, a => a.Token == note && a.Result != WriteResult.Acknowledged);
+            }
+        }
+
+        var converged = await RegionConvergesAsync(reader, regionWithin);
+        return (checkedWrites, converged);
+    }
+
+    /// <summary>Polls until the region's document shows every member's current version and milestones, and
+    /// counts that match them; returns how long that took.</summary>
+    private async Task<TimeSpan> RegionConvergesAsync(HttpClient reader, TimeSpan within)
+    {
+        var started = Now;
+        using var deadline = new CancellationTokenSource(within);
+        using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(200));
+        var difference = "not read yet";
+        do
+        {
+            var region = await ReadAsync(reader, $"/api/cycles/{Cycle}/regions/{Region}");
+            difference = await DifferenceAsync(reader, region);
+            if (difference is null)
+            {
+                return Now - started;
+            }
+        }
+        while (await pace.WaitForNextTickAsync(deadline.Token).AsTask().ContinueWith(t => t.IsCompletedSuccessfully, TaskScheduler.Default));
+
+        Assert.Fail($"the region did not equal the reviews within {within}: {difference}");
+        return TimeSpan.MaxValue;
+    }
+
+    private static async Task<string?> DifferenceAsync(HttpClient reader, JsonNode region)
+    {
+        var tally = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var member in region["members"]!.AsArray())
+        {
+            var country = (string)member!["country"]!;
+            var review = await ReadAsync(reader, $"/api/cycles/{Cycle}/reviews/{country}");
+            var status = (string)review["milestones"]![Milestone]!["status"]!;
+            tally[status] = tally.GetValueOrDefault(status) + 1;
+            if ((long)member["version"]! != (long)review["version"]!
+                || (string)member["milestones"]![Milestone]! != status)
+            {
+                return $"{country}: region has version {member["version"]} {member["milestones"]![Milestone]}, review has {review["version"]} {status}";
+            }
+        }
+
+        var counts = region["counts"]![Milestone]!;
+        return tally.All(t => (int)counts[t.Key]! == t.Value) ? null : $"counts {counts.ToJsonString()} differ from the reviews' {string.Join(", ", tally)}";
+    }
+
+    private static async Task<JsonNode> ReadAsync(HttpClient reader, string path)
+    {
+        var response = await reader.GetAsync(path);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET {path}: {(int)response.StatusCode}");
+        return (await response.Content.ReadFromJsonAsync<JsonNode>())!;
+    }
+
+    private async Task WriteAsync(string country, TimeSpan clientTimeout)
+    {
+        using var http = _front.CreateClient(_front.Token("ministry", country));
+        http.Timeout = Timeout.InfiniteTimeSpan;
+        var review = await ReadAsync(http, $"/api/cycles/{Cycle}/reviews/{country}");
+        GcmJson.TryParseSlug<MilestoneStatus>((string)review["milestones"]![Milestone]!["status"]!, out var status);
+        using var pace = new PeriodicTimer(s_pace);
+        for (var n = 1; !_stop.IsCancellationRequested; n++)
+        {
+            var target = status == MilestoneStatus.Completed ? MilestoneStatus.InProgress : MilestoneStatus.Completed;
+            var token = $"{country}-{n}";
+            var attempt = await PostAsync(http, country, token, target, clientTimeout);
+            _ledger.Enqueue(attempt);
+            status = attempt.AppliedStatus ?? status;
+            try
+            {
+                await pace.WaitForNextTickAsync(_stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    private async Task<WriteAttempt> PostAsync(HttpClient http, string country, string token, MilestoneStatus target, TimeSpan clientTimeout)
+    {
+        var start = Now;
+        using var timeout = new CancellationTokenSource(clientTimeout);
+        try
+        {
+            using var response = await http.PostAsJsonAsync(
+                $"/api/cycles/{Cycle}/reviews/{country}/milestones/{Milestone}",
+                new { status = GcmJson.Slug(target), note = token, reason = token }, GcmJson.Options, timeout.Token);
+            var body = await response.Content.ReadAsStringAsync(timeout.Token);
+            var status = (int)response.StatusCode;
+            var result = status switch
+            {
+                200 => WriteResult.Acknowledged,
+                503 => WriteResult.Unavailable,
+                >= 500 => WriteResult.ServerError,
+                _ => WriteResult.OtherStatus,
+            };
+            long? version = null;
+            MilestoneStatus? applied = null;
+            if (result == WriteResult.Acknowledged)
+            {
+                var review = JsonNode.Parse(body)!;
+                version = (long)review["version"]!;
+                GcmJson.TryParseSlug<MilestoneStatus>((string)review["milestones"]![Milestone]!["status"]!, out var now);
+                applied = now;
+            }
+
+            return new WriteAttempt(country, token, start, Now, result, status, response.Headers.RetryAfter is not null, version, applied);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            return new WriteAttempt(country, token, start, Now, WriteResult.ClientTimeout, 0, false, null, null);
+        }
+        catch (HttpRequestException)
+        {
+            return new WriteAttempt(country, token, start, Now, WriteResult.TransportError, 0, false, null, null);
+        }
+    }
+}
