@@ -8,7 +8,7 @@ namespace GcmActors.Host.Faults;
 /// while a grain activates. A failed activation rejects its waiting calls with the activation's exception, and
 /// that exception must cross to the caller's process too.
 /// </summary>
-internal sealed class StorageFaultGrainStorage(IGrainStorage inner) : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
+internal sealed class StorageFaultGrainStorage(IGrainStorage inner) : IGrainStorage
 {
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
         Guard(() => inner.ReadStateAsync(stateName, grainId, grainState), "reading", stateName);
@@ -18,8 +18,6 @@ internal sealed class StorageFaultGrainStorage(IGrainStorage inner) : IGrainStor
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
         Guard(() => inner.ClearStateAsync(stateName, grainId, grainState), "clearing", stateName);
-
-    public void Participate(ISiloLifecycle lifecycle) => (inner as ILifecycleParticipant<ISiloLifecycle>)?.Participate(lifecycle);
 
     private static async Task Guard(Func<Task> operation, string verb, string stateName)
     {
@@ -31,17 +29,5 @@ internal sealed class StorageFaultGrainStorage(IGrainStorage inner) : IGrainStor
         {
             throw Fault.Translate(exception, $"{verb} state '{stateName}'");
         }
-    }
-
-    /// <summary>Replaces the named grain storage registration by this wrapper around it.</summary>
-    public static void Decorate(IServiceCollection services, string name)
-    {
-        var registration = services.Single(d =>
-            d.ServiceType == typeof(IGrainStorage) && d.IsKeyedService && Equals(d.ServiceKey, name));
-        var factory = registration.KeyedImplementationFactory
-            ?? throw new InvalidOperationException($"grain storage '{name}' is not registered through a factory");
-        services.Remove(registration);
-        services.AddKeyedSingleton<IGrainStorage>(name, (provider, key) =>
-            new StorageFaultGrainStorage((IGrainStorage)factory(provider, key)));
     }
 }

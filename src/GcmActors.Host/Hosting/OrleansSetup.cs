@@ -47,6 +47,9 @@ public static class OrleansSetup
                         });
                         silo.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection("Gcm:Membership"));
                         silo.Configure<SiloMessagingOptions>(builder.Configuration.GetSection("Gcm:Messaging"));
+                        // Spread activations over the silos whoever calls (the seeding silo, a region fanning out),
+                        // so that one dead silo takes only its share of the States with it (decision 0007).
+                        silo.Services.AddSingleton<PlacementStrategy, RandomPlacement>();
                     }
                     else
                     {
@@ -115,9 +118,9 @@ public static class OrleansSetup
             o.ConnectionString = connectionString;
             o.GrainStorageSerializer = GrainStateJson.Serializer;
         });
-        silo.Services.AddKeyedSingleton<IGrainStorage>(GcmStorage.Name, (services, _) =>
-            new GatedGrainStorage(services.GetRequiredKeyedService<IGrainStorage>(InnerStorageName), gate));
-        StorageFaultGrainStorage.Decorate(silo.Services, GcmStorage.Name);
+        // A driver failure leaves the storage as StorageUnavailableException, which every process can decode.
+        silo.Services.AddKeyedSingleton<IGrainStorage>(GcmStorage.Name, (services, _) => new StorageFaultGrainStorage(
+            new GatedGrainStorage(services.GetRequiredKeyedService<IGrainStorage>(InnerStorageName), gate)));
         silo.AddIncomingGrainCallFilter<StorageFaultFilter>();
 
         silo.UseAdoNetReminderService(o =>

@@ -62,18 +62,13 @@ public sealed class FaultTests(ITestOutputHelper output) : IAsyncLifetime
         Report("kill -9 of one of three silos",
             $"killed {_cluster.NameOf(victim)}, hosting {string.Join(' ', affected)}; elsewhere: "
             + string.Join(' ', unaffected.Select(c => $"{c}@{_cluster.NameOf(placement[c])}")) + $"; the region grain was on {region}",
-            $"declared dead {WriteLoad.Seconds(declaredDead)} after the kill (as the management grain sees it)",
+            $"declared dead {WriteLoad.Seconds(declaredDead)} after the kill (its row in the membership table)",
             $"affected States writable again {WriteLoad.Seconds(writable)} after the kill (each: "
             + string.Join(", ", affected.Select(c => $"{c} {WriteLoad.Seconds(load.WritableAgain(c, killedAt))}")) + ")",
             $"unaffected States' longest gap between acknowledged writes {WriteLoad.Seconds(unaffectedGap)} (each: "
             + string.Join(", ", unaffected.Select(c => $"{c} {WriteLoad.Seconds(load.LongestGap(c, stoppedAt))}")) + ")",
             load.Summary(),
             $"acknowledged writes checked {checkedWrites}, lost 0; region equal to the reviews {WriteLoad.Seconds(converged)} after the load stopped");
-        foreach (var a in load.Ledger.Where(a => a.Start >= killedAt - TimeSpan.FromSeconds(0.3) && a.Start <= killedAt + TimeSpan.FromSeconds(3)).OrderBy(a => a.Country).ThenBy(a => a.Start))
-        {
-            Console.WriteLine($"DEBUG {a.Country} {placement.GetValueOrDefault(a.Country) == victim} start {WriteLoad.Seconds(a.Start - killedAt)} took {WriteLoad.Seconds(a.Duration)} {a.Result}");
-        }
-
         Assert.Equal(0, load.Count(WriteResult.ServerError));
         Assert.Equal(0, load.Count(WriteResult.OtherStatus));
         Assert.Equal(0, load.Ledger.Count(a => a.Result == WriteResult.Unavailable && !a.RetryAfter));

@@ -41,7 +41,8 @@ public sealed record WriteAttempt(
 
 /// <summary>
 /// Ministries writing through the front end, one writer per State, each toggling <c>template-shared</c> between
-/// in-progress and completed with a unique note (also the reopening reason), about ten writes a second. Every
+/// in-progress and completed with a unique note (also the reopening reason), about ten writes a second (at once
+/// again after a client timeout). Every
 /// request is kept in a ledger; <see cref="VerifyAsync"/> reads everything back and checks that no acknowledged
 /// write was lost and that the region converged.
 /// </summary>
@@ -182,7 +183,7 @@ public sealed class WriteLoad : IAsyncDisposable
         foreach (var country in countries)
         {
             var review = await ReadAsync(reader, $"/api/cycles/{Cycle}/reviews/{country}");
-            var history = (await ReadAsync(reader, $"/api/cycles/{Cycle}/reviews/{country}/history")).AsArray();
+            var history = await HistoryAsync(reader, country);
             var mine = _ledger.Where(a => a.Country == country).ToList();
             var acknowledged = mine.Where(a => a.Result == WriteResult.Acknowledged).ToList();
             foreach (var write in acknowledged)
@@ -255,6 +256,24 @@ public sealed class WriteLoad : IAsyncDisposable
         return tally.All(t => (int)counts[t.Key]! == t.Value) ? null : $"counts {counts.ToJsonString()} differ from the reviews' {string.Join(", ", tally)}";
     }
 
+    /// <summary>The whole audit trail, page after page (Link rel="next").</summary>
+    private static async Task<List<JsonNode>> HistoryAsync(HttpClient reader, string country)
+    {
+        var entries = new List<JsonNode>();
+        for (string? page = $"/api/cycles/{Cycle}/reviews/{country}/history?limit=1000"; page is not null;)
+        {
+            using var response = await reader.GetAsync(page);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET {page}: {(int)response.StatusCode}");
+            entries.AddRange((await response.Content.ReadFromJsonAsync<JsonArray>())!.Select(e => e!));
+            page = response.Headers.TryGetValues("Link", out var links)
+                ? links.Select(l => l.Split(';')).Where(p => p.Length > 1 && p[1].Trim() == "rel=\"next\"")
+                    .Select(p => p[0].Trim().TrimStart('<').TrimEnd('>')).FirstOrDefault()
+                : null;
+        }
+
+        return entries;
+    }
+
     private static async Task<JsonNode> ReadAsync(HttpClient reader, string path)
     {
         var response = await reader.GetAsync(path);
@@ -276,6 +295,12 @@ public sealed class WriteLoad : IAsyncDisposable
             var attempt = await PostAsync(http, country, token, target, clientTimeout);
             _ledger.Enqueue(attempt);
             status = attempt.AppliedStatus ?? status;
+            if (attempt.Result == WriteResult.ClientTimeout)
+            {
+                // The writer has waited long enough already: try again at once, as a retrying client would.
+                continue;
+            }
+
             try
             {
                 await pace.WaitForNextTickAsync(_stop.Token);
