@@ -316,6 +316,7 @@ public sealed class ApiTests(HostFixture fixture)
         }
 
         Assert.Equal("urn:gcm-actors:problem:unavailable", await Api.AssertProblemAsync(failed, HttpStatusCode.ServiceUnavailable));
+        Assert.Equal(TimeSpan.FromSeconds(GcmActors.Host.Faults.Fault.RetryAfterSeconds), failed.Headers.RetryAfter?.Delta);
         var review = await ministry.GetFromJsonAsync<JsonObject>($"/api/cycles/{cycle}/reviews/KWT");
         Assert.Equal(0, (long)review!["version"]!);
         Assert.Equal("not-started", (string)review["milestones"]!["template-shared"]!["status"]!);
