@@ -30,7 +30,8 @@ dotnet build GcmActors.sln --nologo -v quiet -clp:ErrorsOnly
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
-dotnet test GcmActors.sln --no-build --nologo 2>&1 | tee "$log"
+# Normal verbosity: the fault and benchmark-like tests print their measured figures for passing runs too.
+dotnet test GcmActors.sln --no-build --nologo --logger "console;verbosity=normal" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 
