@@ -88,8 +88,8 @@ public interface IRegionGrain : IGrainWithStringKey
     Task<NudgeResult> SendNudgesAsync(SendNudges command);
 
     /// <summary>
-    /// Keeps the snapshot if it is newer than the one held (idempotent, order-insensitive). Completes once the
-    /// dashboard document shows it; pushes that arrive together interleave and share one rebuild of the document.
+    /// Keeps the snapshot if it is newer than the one held (idempotent, order-insensitive). The dashboard document
+    /// shows it at once, or, while pushes keep coming, with the next rebuild (at most one per 20 ms by default).
     /// </summary>
     [Alias("apply-snapshot"), AlwaysInterleave]
     Task<PushResult> ApplySnapshotAsync(ReviewSnapshot snapshot);

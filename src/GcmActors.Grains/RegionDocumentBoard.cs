@@ -22,9 +22,21 @@ public sealed class RegionDocumentBoard
     /// <summary>The rounds active in this process (each posts its document here while it lives).</summary>
     public IReadOnlyCollection<string> Regions => [.. _entries.Keys];
 
-    /// <summary>The document posted for <paramref name="regionKey"/> today, or null.</summary>
-    public RegionDocument? Find(string regionKey, DateOnly today) =>
-        _entries.TryGetValue(regionKey, out var entry) && entry.Day == today ? entry.Document : null;
+    /// <summary>
+    /// The round has changes its posted document does not show yet (its rebuild is a few milliseconds away): readers
+    /// ask the grain, which rebuilds, until it posts again. Only the round's own activation calls it.
+    /// </summary>
+    public void MarkStale(string regionKey)
+    {
+        if (_entries.TryGetValue(regionKey, out var entry))
+        {
+            _entries[regionKey] = entry with { Stale = true };
+        }
+    }
 
-    private sealed record Entry(RegionDocument Document, DateOnly Day);
+    /// <summary>The document posted for <paramref name="regionKey"/> today, or null (none, another day's, or stale).</summary>
+    public RegionDocument? Find(string regionKey, DateOnly today) =>
+        _entries.TryGetValue(regionKey, out var entry) && entry.Day == today && !entry.Stale ? entry.Document : null;
+
+    private sealed record Entry(RegionDocument Document, DateOnly Day, bool Stale = false);
 }

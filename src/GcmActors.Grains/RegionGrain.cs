@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using System.Text.Json;
 using GcmActors.Contracts;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,6 +14,12 @@ public sealed class RegionOptions
     /// Gcm:Regions:AutoNudgeCheckPeriod). The policy's own cadence is in days; this only bounds the delay.
     /// </summary>
     public TimeSpan AutoNudgeCheckPeriod { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// At most one rebuild of a round's document per this interval while pushes keep coming (configuration:
+    /// Gcm:Regions:RebuildInterval); a push after a quiet interval is shown at once. Zero rebuilds on every push.
+    /// </summary>
+    public TimeSpan RebuildInterval { get; set; } = TimeSpan.FromMilliseconds(20);
 }
 
 /// <summary>
@@ -36,7 +43,9 @@ public sealed class RegionGrain(
     private readonly Dictionary<string, ReviewSnapshot> _snapshots = new(StringComparer.Ordinal);
     private RegionDocument? _document;
     private DateOnly _documentDay;
-    private Task? _rebuild;
+    private long _lastRebuild;
+    private bool _rebuildDue;
+    private IGrainTimer? _rebuildTimer;
 
     private string Cycle => Keys.Split(this.GetPrimaryKeyString()).Cycle;
 
@@ -61,7 +70,7 @@ public sealed class RegionGrain(
 
         // Lagging and days-to-conference depend on the date, so the document is also rebuilt once a day.
         var today = time.Today();
-        if (_document is null || _documentDay != today)
+        if (_document is null || _documentDay != today || _rebuildDue)
         {
             Rebuild(today);
         }
@@ -218,24 +227,40 @@ public sealed class RegionGrain(
             return Task.FromResult(PushResult.AlreadyCurrent);
         }
 
-        return RebuiltAsync();
-
-        async Task<PushResult> RebuiltAsync()
-        {
-            await (_rebuild ??= RebuildSoonAsync());
-            return PushResult.Stored;
-        }
+        RebuildSoon();
+        return Task.FromResult(PushResult.Stored);
     }
 
     /// <summary>
-    /// One rebuild for the pushes that arrive together: it runs once the pushes already queued have been kept (they
-    /// interleave), and every one of them completes with it. A rebuild costs the round's size; a push costs a lookup.
+    /// A push costs a lookup; a rebuild of the document costs the round's size. So the document is rebuilt at once when
+    /// the last rebuild is older than <see cref="RegionOptions.RebuildInterval"/> (a quiet round shows each change
+    /// immediately), and otherwise once at the end of that interval for every push that came in it.
     /// </summary>
-    private async Task RebuildSoonAsync()
+    private void RebuildSoon()
     {
-        await Task.Yield();
-        _rebuild = null;
-        Rebuild(time.Today());
+        var interval = regionOptions.Value.RebuildInterval;
+        var since = Stopwatch.GetElapsedTime(_lastRebuild);
+        if (!_rebuildDue && (interval <= TimeSpan.Zero || since >= interval))
+        {
+            Rebuild(time.Today());
+            return;
+        }
+
+        if (!_rebuildDue)
+        {
+            _rebuildDue = true;
+            board.MarkStale(this.GetPrimaryKeyString());
+            _rebuildTimer ??= this.RegisterGrainTimer(() =>
+            {
+                if (_rebuildDue)
+                {
+                    Rebuild(time.Today());
+                }
+
+                return Task.CompletedTask;
+            }, new GrainTimerCreationOptions(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan) { Interleave = true });
+            _rebuildTimer.Change(interval - since, Timeout.InfiniteTimeSpan);
+        }
     }
 
     public async Task ResyncAsync()
@@ -289,6 +314,8 @@ public sealed class RegionGrain(
             Cycle, Region, state.Config, _snapshots, today, state.Version + membersVersion, countries.NameOf);
         var json = JsonSerializer.SerializeToUtf8Bytes(progress, GcmJson.Options);
         GcmMetrics.DocumentBuilt();
+        _lastRebuild = Stopwatch.GetTimestamp();
+        _rebuildDue = false;
         _document = new RegionDocument(json, $"\"{state.Version}.{membersVersion}-{today.DayNumber}\"", progress.Version);
         _documentDay = today;
         board.Publish(this.GetPrimaryKeyString(), _document, today);

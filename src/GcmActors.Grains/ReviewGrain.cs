@@ -247,10 +247,14 @@ public sealed partial class ReviewGrain(
         if (decision.Outcome is Outcome.Applied or Outcome.Unchanged)
         {
             // The change is durable (its history entries are in the row too); the caller hears "ok" whatever the
-            // regions do. Append the entries to the trail and push to the regions, waiting only briefly for both.
+            // regions do. The entries go to the trail in the background (a history read or the next write waits for
+            // them); the push is waited for only briefly, so that a dashboard read right after normally shows it.
+            _ = AppendTrailQuietlyAsync();
             var pushed = PushAllAsync();
-            var appended = AppendTrailQuietlyAsync();
-            await Task.WhenAny(Task.WhenAll(pushed, appended), Task.Delay(reviewOptions.Value.PushWait));
+            if (!pushed.IsCompleted)
+            {
+                await Task.WhenAny(pushed, Task.Delay(reviewOptions.Value.PushWait));
+            }
         }
 
         return new ReviewResult(decision.Outcome, View(_state.Current), decision.Detail);
