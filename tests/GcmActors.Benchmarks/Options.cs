@@ -73,7 +73,7 @@ internal sealed record Options
         var options = args.Contains("--quick")
             ? new Options
             {
-                Quick = true, Seconds = 1, Rounds = 2, WarmupSeconds = 0.5, History = 100, Samples = 20, IdleReviews = 500, IdleSeconds = 3,
+                Quick = true, Seconds = 1, Rounds = 2, WarmupSeconds = 0.5, History = 100, Samples = 20, IdleReviews = 300, IdleSeconds = 3,
             }
             : new Options();
         for (var i = 0; i < args.Length; i++)

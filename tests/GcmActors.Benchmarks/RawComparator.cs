@@ -211,8 +211,18 @@ internal sealed class RawComparator
         HostStore.Add(command, "ServiceId", row.ServiceId, DbType.String);
         HostStore.Add(command, "GrainStateVersion", version, DbType.Int32);
         HostStore.Add(command, "PayloadBinary", payload, DbType.Binary);
-        var result = IsPostgres ? await command.ExecuteScalarAsync() : command.ExecuteScalar();
-        return result is null or DBNull ? null : Convert.ToInt32(result, CultureInfo.InvariantCulture);
+        // The SQLite query is two statements of which at most one yields the row: read every result set, as the provider does.
+        await using var reader = IsPostgres ? await command.ExecuteReaderAsync() : command.ExecuteReader();
+        do
+        {
+            if (IsPostgres ? await reader.ReadAsync() : reader.Read())
+            {
+                return reader.IsDBNull(0) ? null : Convert.ToInt32(reader.GetValue(0), CultureInfo.InvariantCulture);
+            }
+        }
+        while (IsPostgres ? await reader.NextResultAsync() : reader.NextResult());
+
+        return null;
     }
 
     private async Task AppendHistoryAsync(DbConnection connection, DbTransaction transaction, HistoryShape history)
