@@ -123,14 +123,17 @@ internal sealed class HostStore
         return rows.FirstOrDefault(r => r.GrainIdExtensionString == key)?.Payload.Length ?? -1;
     }
 
-    /// <summary>The history table (named ReviewHistory in any case), or null when the schema has none.</summary>
-    public async Task<HistoryShape?> HistoryShapeAsync()
+    /// <summary>
+    /// The history table (its name ends in ReviewHistory, in any case), with the latest row of a review whose key starts
+    /// with <paramref name="keyPrefix"/> as the template; null when the schema has no such table.
+    /// </summary>
+    public async Task<HistoryShape?> HistoryShapeAsync(string keyPrefix)
     {
         await using var connection = _open();
         await connection.OpenAsync();
         var table = (string?)await ScalarAsync(connection, IsPostgres
-            ? "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND lower(table_name) = 'reviewhistory'"
-            : "SELECT name FROM sqlite_master WHERE type = 'table' AND lower(name) = 'reviewhistory'");
+            ? "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND lower(table_name) LIKE '%reviewhistory'"
+            : "SELECT name FROM sqlite_master WHERE type = 'table' AND lower(name) LIKE '%reviewhistory'");
         if (table is null)
         {
             return null;
@@ -186,14 +189,20 @@ internal sealed class HostStore
             uniqueSets["(primary key)"] = primaryKey;
         }
 
+        // The template: the latest entry (highest integer of the key) of one of the writers' reviews (a text column holds its key).
+        var textColumns = columns.Where(c => IsText(c.Type)).Select(c => c.Name).ToArray();
+        var order = primaryKey.Concat(uniqueSets.Values.SelectMany(v => v))
+            .FirstOrDefault(n => columns.Any(c => c.Name.Equals(n, StringComparison.OrdinalIgnoreCase) && IsInteger(c.Type)));
         object?[] template;
         await using (var command = connection.CreateCommand())
         {
-            command.CommandText = $"SELECT * FROM {table} ORDER BY {(IsPostgres ? "ctid" : "rowid")} DESC LIMIT 1";
+            var filter = textColumns.Length == 0 ? "" : "WHERE " + string.Join(" OR ", textColumns.Select(c => $"{c} LIKE @prefix"));
+            command.CommandText = $"SELECT * FROM {table} {filter} {(order is null ? "" : $"ORDER BY {order} DESC")} LIMIT 1";
+            Add(command, "prefix", keyPrefix + "%");
             await using var reader = await command.ExecuteReaderAsync();
             if (!await reader.ReadAsync())
             {
-                throw new InvalidOperationException($"the host's {table} is empty: nothing to copy the row size from");
+                throw new InvalidOperationException($"the host's {table} has no entry of a review {keyPrefix}...: nothing to copy the row size from");
             }
 
             template = new object?[reader.FieldCount];
@@ -233,6 +242,12 @@ internal sealed class HostStore
 
         return new HistoryShape(table, [.. columns.Select((c, i) => new HistoryColumn(c.Name, c.Type, uses[i]))], template, rows);
     }
+
+    private static bool IsInteger(string type) => type.Contains("INT", StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsText(string type) =>
+        type.Contains("CHAR", StringComparison.OrdinalIgnoreCase) || type.Contains("TEXT", StringComparison.OrdinalIgnoreCase)
+                                                                  || type.Contains("CLOB", StringComparison.OrdinalIgnoreCase);
 
     private static async Task<object?> ScalarAsync(DbConnection connection, string sql)
     {

@@ -39,7 +39,9 @@ internal sealed class RawComparator
     private readonly Func<DbConnection, Task> _prepareConnection;
     private readonly Dictionary<string, int?> _versions = new(StringComparer.Ordinal);
     private string _writeQuery = "";
+    private readonly SemaphoreSlim _queue = new(1, 1);
     private long _counter = 1_000_000_000;
+    private bool _oneAtATime;
 
     private RawComparator(string description, Func<DbConnection> create, Func<DbConnection, Task> prepareConnection, bool postgres)
     {
@@ -107,9 +109,14 @@ internal sealed class RawComparator
         return comparator;
     }
 
-    /// <summary><paramref name="writers"/> concurrent writers, writer i on review row i of <paramref name="shape"/>, until <paramref name="duration"/> ends.</summary>
-    public async Task<RoundResult> RunAsync(WriteShape shape, int writers, TimeSpan duration)
+    /// <summary>
+    /// <paramref name="writers"/> concurrent writers, writer i on review row i of <paramref name="shape"/>, until
+    /// <paramref name="duration"/> ends. <paramref name="oneAtATime"/> queues the transactions on one in-process lock, so
+    /// that they never meet a busy database: the ceiling one SQLite file allows (latency includes the wait in the queue).
+    /// </summary>
+    public async Task<RoundResult> RunAsync(WriteShape shape, int writers, TimeSpan duration, bool oneAtATime = false)
     {
+        _oneAtATime = oneAtATime;
         if (shape.Reviews.Length < writers)
         {
             throw new InvalidOperationException($"the raw comparator needs {writers} review rows of the host to copy, found {shape.Reviews.Length}");
@@ -156,26 +163,25 @@ internal sealed class RawComparator
         while (clock.Elapsed < duration && !stopped())
         {
             var started = Stopwatch.GetTimestamp();
-            // Sync calls for SQLite (a plain app's thread), async for Npgsql; BeginTransaction() is BEGIN IMMEDIATE in Microsoft.Data.Sqlite.
-            await using var transaction = IsPostgres ? await connection.BeginTransactionAsync() : connection.BeginTransaction();
-            version = await WriteStateAsync(connection, transaction, review, review.Payload, version)
-                      ?? throw new InvalidOperationException($"raw comparator: version conflict on {key}");
-            if (shape.History is { } history)
+            if (_oneAtATime && IsPostgres)
             {
-                await AppendHistoryAsync(connection, transaction, history);
+                await _queue.WaitAsync();
             }
-            else if (shape.Region is { } region)
+            else if (_oneAtATime)
             {
-                await UpdateRegionAsync(connection, transaction, region);
+                _queue.Wait(); // a plain thread, as the writer is
             }
 
-            if (IsPostgres)
+            try
             {
-                await transaction.CommitAsync();
+                await WriteOnceAsync(connection, shape, review, key, version, v => version = v);
             }
-            else
+            finally
             {
-                transaction.Commit();
+                if (_oneAtATime)
+                {
+                    _queue.Release();
+                }
             }
 
             latencies.Add(Latency.Milliseconds(started));
@@ -187,6 +193,35 @@ internal sealed class RawComparator
         }
 
         return latencies;
+    }
+
+    /// <summary>One write as a plain application does it: one transaction with the state upsert and the history append.</summary>
+    private async Task WriteOnceAsync(
+        DbConnection connection, WriteShape shape, StateRow review, string key, int? version, Action<int> written)
+    {
+        // Sync calls for SQLite (a plain app's thread), async for Npgsql; BeginTransaction() is BEGIN IMMEDIATE in Microsoft.Data.Sqlite.
+        await using var transaction = IsPostgres ? await connection.BeginTransactionAsync() : connection.BeginTransaction();
+        var newVersion = await WriteStateAsync(connection, transaction, review, review.Payload, version)
+                         ?? throw new InvalidOperationException($"raw comparator: version conflict on {key}");
+        if (shape.History is { } history)
+        {
+            await AppendHistoryAsync(connection, transaction, history);
+        }
+        else if (shape.Region is { } region)
+        {
+            await UpdateRegionAsync(connection, transaction, region);
+        }
+
+        if (IsPostgres)
+        {
+            await transaction.CommitAsync();
+        }
+        else
+        {
+            transaction.Commit();
+        }
+
+        written(newVersion);
     }
 
     private async Task<DbConnection> OpenAsync()
