@@ -86,13 +86,27 @@ internal sealed partial class Benchmark
         }
     }
 
-    /// <summary>CPU of the process over <paramref name="window"/>, as a percentage of one core.</summary>
-    private static async Task<double> CpuAsync(ServerProcess process, TimeSpan window)
+    /// <summary>
+    /// CPU of the process over <paramref name="window"/>, as a percentage of one core (utime + stime, which .NET reads from
+    /// /proc/&lt;pid&gt;/stat), and the same per slice of a sixth of the window, so a tail of late work shows as such.
+    /// </summary>
+    private async Task<double> CpuAsync(ServerProcess process, TimeSpan window)
     {
-        var cpu = process.CpuTime;
+        var start = process.CpuTime;
         var clock = Stopwatch.StartNew();
-        await Task.Delay(window);
-        return (process.CpuTime - cpu).TotalMilliseconds / clock.Elapsed.TotalMilliseconds * 100;
+        var slices = new List<double>();
+        var slice = window / 6;
+        for (var i = 0; i < 6; i++)
+        {
+            var cpu = process.CpuTime;
+            var sliceClock = Stopwatch.StartNew();
+            await Task.Delay(slice);
+            slices.Add((process.CpuTime - cpu).TotalMilliseconds / sliceClock.Elapsed.TotalMilliseconds * 100);
+        }
+
+        var total = (process.CpuTime - start).TotalMilliseconds / clock.Elapsed.TotalMilliseconds * 100;
+        output.WriteLine(Invariant($"    CPU % per {slice.TotalSeconds:F1} s slice: {string.Join(" ", slices.Select(v => v.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))}"));
+        return total;
     }
 
     /// <summary>Polls <paramref name="url"/> until it answers 200; returns the time since <paramref name="startedAt"/> (process start).</summary>
