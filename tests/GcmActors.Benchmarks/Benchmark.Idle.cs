@@ -45,7 +45,7 @@ internal sealed partial class Benchmark
                                        + $"{(clock.Elapsed - configured).TotalSeconds:F1} s ({writes.Length / (clock.Elapsed - configured).TotalSeconds:F0}/s, {options.Writers} at a time)"));
 
             // Let the last pushes and retries finish before idleness is measured.
-            var settle = TimeSpan.FromSeconds(options.Quick ? 1 : 5);
+            var settle = TimeSpan.FromSeconds(options.Quick ? 1 : 10);
             await Task.Delay(settle);
             var idle = await CpuAsync(host, TimeSpan.FromSeconds(options.IdleSeconds));
             var rss = host.RssMiB;

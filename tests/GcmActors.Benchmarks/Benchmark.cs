@@ -141,7 +141,7 @@ internal sealed partial class Benchmark(Options options, TextWriter output) : IA
         return data;
     }
 
-    private static string[] HostArguments(string data, params string[] extra) =>
+    private string[] HostArguments(string data, params string[] extra) =>
     [
         $"--Gcm:DataDirectory={data}",
         $"--Gcm:SiloPort={ServerProcess.FreePort()}",
@@ -151,6 +151,7 @@ internal sealed partial class Benchmark(Options options, TextWriter output) : IA
         // The readiness line ("Listening on ...; reads ...") is the host's own information log.
         "--Logging:LogLevel:GcmActors.Host=Information",
         .. extra,
+        .. options.HostArguments,
     ];
 
     private async Task<PostgresServer> PostgresServerAsync()
@@ -310,11 +311,16 @@ internal sealed partial class Benchmark(Options options, TextWriter output) : IA
         output.WriteLine($"  host             dotnet {_hostDll}, server GC {ServerGc(_hostDll)}");
         output.WriteLine($"  harness          dotnet {typeof(Benchmark).Assembly.Location}, server GC {ServerGc(typeof(Benchmark).Assembly.Location)}");
         output.WriteLine($"  machine          {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}{LoadAverage()}");
-        output.WriteLine($"  main commit      {GitHead()}");
+        output.WriteLine($"  commit           {GitHead()}");
         output.WriteLine($"  sections         {string.Join(", ", Options.AllSections.Where(options.Runs))}");
         output.WriteLine(Invariant($"  schedule         warm-up {options.WarmupSeconds} s per target, then {options.Rounds} rounds x {options.Seconds} s per target, interleaved"));
         output.WriteLine(Invariant($"  sizes            {options.Writers} writers, history {options.History}, {options.Samples} samples, {options.Members} members, "
                                    + $"{options.IdleReviews} idle reviews, {options.IdleSeconds} s idle"));
+        if (options.HostArguments.Count > 0)
+        {
+            output.WriteLine($"  host arguments   {string.Join(" ", options.HostArguments)}  <-- not the defaults");
+        }
+
         if (options.Quick)
         {
             output.WriteLine("  --quick          smoke run: too short and too small for the JIT and the host to settle; do not quote these numbers");

@@ -39,6 +39,9 @@ internal sealed record Options
     /// <summary>PRAGMA synchronous for the raw SQLite comparator; null = the library default, as the host leaves it.</summary>
     public string? SqliteSynchronous { get; init; }
 
+    /// <summary>Extra arguments for every host process (to try a setting, e.g. --Gcm:Reviews:PushWait=00:00:00.050).</summary>
+    public IReadOnlyList<string> HostArguments { get; init; } = [];
+
     public IReadOnlySet<string> Sections { get; init; } = new HashSet<string>(AllSections, StringComparer.Ordinal);
 
     public bool Runs(string section) => Sections.Contains(section);
@@ -58,6 +61,7 @@ internal sealed record Options
           --idle-seconds <s> length of the idle CPU measurements (default 30)
           --sqlite-synchronous <OFF|NORMAL|FULL|EXTRA>
                              PRAGMA synchronous of the raw SQLite comparator (default: the library default, as the host)
+          --host-arg <arg>   pass one more argument to every host process (repeatable), e.g. --host-arg --Gcm:Reviews:PushWait=00:00:00.050
           --quick            smoke run of about a minute: 2 rounds of 1 s, 0.5 s warm-up, small sizes
           --wrk              load the GET targets with wrk (must be on PATH) instead of the built-in .NET client
         """;
@@ -94,6 +98,7 @@ internal sealed record Options
                 "--idle-seconds" => options with { IdleSeconds = Number(args, ++i, min: 1) },
                 "--sqlite-synchronous" => options with { SqliteSynchronous = Synchronous(args, ++i) },
                 "--only" => options with { Sections = SectionList(args, ++i) },
+                "--host-arg" => options with { HostArguments = [.. options.HostArguments, Argument(args, ++i)] },
                 _ => throw new ArgumentException($"unknown option '{args[i]}'"),
             };
         }
@@ -110,6 +115,9 @@ internal sealed record Options
 
         return value;
     }
+
+    private static string Argument(string[] args, int index) =>
+        index < args.Length ? args[index] : throw new ArgumentException($"{args[index - 1]} needs a value");
 
     private static string Synchronous(string[] args, int index) =>
         index < args.Length && args[index].ToUpperInvariant() is "OFF" or "NORMAL" or "FULL" or "EXTRA" ? args[index].ToUpperInvariant()
