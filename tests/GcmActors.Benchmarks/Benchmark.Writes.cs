@@ -59,6 +59,7 @@ internal sealed partial class Benchmark
         _summary.Add("sqlite", "ours / raw queued on one lock (writes/s)", Ratio(MedianRate(results[ours]) / MedianRate(results[queued])));
         _summary.Add("sqlite", "raw queued writes/s, p50 / p99 ms", Invariant(
             $"{MedianRate(results[queued]):F0}, {Latency.Percentile(results[queued], 50):F2} / {Latency.Percentile(results[queued], 99):F2}"));
+        _summary.Add("sqlite", "ours server CPU us/write (median)", Invariant($"{Median(results[ours].Select(r => r.CpuMicrosecondsPerRequest)):F0}"));
         _summary.Add("sqlite", "Orleans long-turn warnings in the host log", Invariant($"{newLongTurns}"), "0", newLongTurns == 0);
     }
 
@@ -121,6 +122,8 @@ internal sealed partial class Benchmark
         _summary.Add("postgres", "ours / EF peer (writes/s)", Ratio(peerRatio), Invariant($">= {PeerWriteGoal:F1}"), peerRatio >= PeerWriteGoal);
         _summary.Add("postgres", "p99 ms: ours, raw, EF peer", Invariant(
             $"{Latency.Percentile(results[ours], 99):F1}, {Latency.Percentile(results[rawTarget], 99):F1}, {Latency.Percentile(results[peerTarget], 99):F1}"));
+        _summary.Add("postgres", "server CPU us/write: ours, EF peer (median)", Invariant(
+            $"{Median(results[ours].Select(r => r.CpuMicrosecondsPerRequest)):F0}, {Median(results[peerTarget].Select(r => r.CpuMicrosecondsPerRequest)):F0}"));
         _summary.Add("postgres", "ours / EF peer (region GET req/s)", Ratio(readRatio), Invariant($">= {PeerReadGoal:F0}"), readRatio >= PeerReadGoal);
         _summary.Add("postgres", "Orleans long-turn warnings in the host log", Invariant($"{newLongTurns}"), "0", newLongTurns == 0);
     }
