@@ -151,7 +151,7 @@ internal sealed partial class Benchmark
     private Target RawTarget(string name, RawComparator raw, HostStore store, bool oneAtATime = false) => new(name, async duration =>
     {
         var shape = await WriteShapeAsync(store);
-        output.WriteLine($"            {name}: {shape.Describe()}");
+        output.WriteLine($"            {name}: {shape.Describe()}{(raw.FileSizes.Length > 0 ? "; " + raw.FileSizes : "")}");
         return await raw.RunAsync(shape, options.Writers, duration, oneAtATime);
     });
 

@@ -53,6 +53,14 @@ internal sealed class RawComparator
 
     public string Description { get; }
 
+    /// <summary>For SQLite: the size of the file and of its write-ahead log now, to print; empty for PostgreSQL.</summary>
+    public string FileSizes => _file is null ? "" : string.Create(CultureInfo.InvariantCulture,
+        $"file {Megabytes(_file):F1} MB + WAL {Megabytes(_file + "-wal"):F1} MB");
+
+    private string? _file;
+
+    private static double Megabytes(string path) => File.Exists(path) ? new FileInfo(path).Length / 1048576.0 : 0;
+
     public bool IsPostgres { get; }
 
     /// <summary>A new SQLite file with the host's schema (WAL) and the host's connection settings; <paramref name="synchronous"/> null keeps the default.</summary>
@@ -86,6 +94,7 @@ internal sealed class RawComparator
                 }
             },
             postgres: false);
+        comparator._file = file;
         await comparator.LoadQueryAsync();
         return comparator;
     }
@@ -163,13 +172,11 @@ internal sealed class RawComparator
         while (clock.Elapsed < duration && !stopped())
         {
             var started = Stopwatch.GetTimestamp();
-            if (_oneAtATime && IsPostgres)
+            if (_oneAtATime)
             {
+                // Asynchronous waiters of a SemaphoreSlim are served first come, first served; synchronous ones are not
+                // (a releasing thread can take the lock straight back), which would hide the queue's wait from p50.
                 await _queue.WaitAsync();
-            }
-            else if (_oneAtATime)
-            {
-                _queue.Wait(); // a plain thread, as the writer is
             }
 
             try
