@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -11,202 +10,272 @@ using GcmActors.Host.Security;
 namespace GcmActors.Benchmarks;
 
 /// <summary>
-/// One run: start the real host and the bare server as separate processes, measure the dashboard read of both
-/// in interleaved rounds (the machine is small, shared and noisy), then measure milestone writes, and print it all.
+/// One run: the real host (SQLite, then PostgreSQL), the bare server, the EF Core peer and a throwaway PostgreSQL
+/// server, all as separate processes on loopback, measured section by section (see <see cref="Options.AllSections"/>),
+/// with the comparators interleaved round by round (the machine is small, shared and noisy), then one summary table.
 /// </summary>
-internal sealed class Benchmark(Options options, TextWriter output)
+internal sealed partial class Benchmark(Options options, TextWriter output) : IAsyncDisposable
 {
-    private const string Cycle = "2020";
-    private const string Region = "arab";
-    private const string RegionPath = $"/api/cycles/{Cycle}/regions/{Region}";
-    private const double ReadGoal = 0.95;
+    private const string SeedCycle = "2020";
+    private const string SeedRegion = "arab";
+    private const string SeedRegionPath = $"/api/cycles/{SeedCycle}/regions/{SeedRegion}";
 
-    // Writes go to a round of their own, so the seeded one (and its ETag) stays as the read benchmark saw it.
+    // The write sections use a round of their own, so the seeded one (and its ETag) stays as the read section saw it.
     private const string WriteCycle = "2099";
     private const string WriteRegion = "bench";
-    private const string WriteMilestone = "coordination-body-appointed";
 
-    private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(120);
 
     private readonly Stopwatch _total = Stopwatch.StartNew();
+    private readonly Summary _summary = new();
+    private readonly string _work = Path.Combine(Path.GetTempPath(), "gcm-bench-" + Guid.NewGuid().ToString("N"));
+    private readonly List<IAsyncDisposable> _owned = [];
+    private string _configuration = "Release";
+    private string _hostDll = "";
+    private Tokens? _tokens;
+    private GcmApi? _api;
+    private PostgresServer? _postgres;
+    private ServerProcess? _peer;
+
+    private string HostDirectory => Path.GetDirectoryName(_hostDll)!;
+
+    private GcmApi Api => _api ?? throw new InvalidOperationException("no API client yet");
+
+    private string KeyDirectory => Path.Combine(_work, "key");
+
+    /// <summary>The States of the write sections' round: one per writer.</summary>
+    private string[] WriterStates => [.. GcmApi.Countries.Take(options.Writers)];
 
     public async Task RunAsync()
     {
-        var configuration = typeof(Benchmark).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
-        var repository = FindRepository();
-        var hostDll = Path.Combine(repository, "src", "GcmActors.Host", "bin", configuration, "net10.0", "GcmActors.Host.dll");
-        if (!File.Exists(hostDll))
+        _configuration = typeof(Benchmark).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
+        _hostDll = Path.Combine(FindRepository(), "src", "GcmActors.Host", "bin", _configuration, "net10.0", "GcmActors.Host.dll");
+        if (!File.Exists(_hostDll))
         {
-            throw new FileNotFoundException($"no host build at {hostDll}; run `dotnet build -c {configuration} src/GcmActors.Host`", hostDll);
+            throw new FileNotFoundException($"no host build at {_hostDll}; run `dotnet build -c {_configuration} src/GcmActors.Host`", _hostDll);
         }
 
-        var work = Path.Combine(Path.GetTempPath(), "gcm-bench-" + Guid.NewGuid().ToString("N"));
-        var data = Path.Combine(work, "data");
-        try
+        if (options.Writers > GcmApi.Countries.Count || 22 + options.Members > GcmApi.Countries.Count)
         {
-            // The host finds this key in its data directory and trusts the tokens minted with it.
-            var tokens = Tokens.LoadOrCreate(data);
-            await using var host = await ServerProcess.StartAsync("GcmActors host", hostDll,
-            [
-                $"--Gcm:DataDirectory={data}",
-                $"--Gcm:SiloPort={ServerProcess.FreePort()}",
-                $"--Gcm:GatewayPort={ServerProcess.FreePort()}",
-                "--Logging:LogLevel:Default=Warning",
-                // The readiness line ("Listening on ...; reads ...") is the host's own information log.
-                "--Logging:LogLevel:GcmActors.Host=Information",
-            ], s_startTimeout);
+            throw new ArgumentException($"the catalogue has {GcmApi.Countries.Count} States: --writers and 22 + --members must fit in it");
+        }
 
-            using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-            var document = await FetchAsync(probe, new Uri(host.BaseAddress, RegionPath), null, HttpStatusCode.OK);
-            var etag = document.ETag ?? throw new InvalidOperationException("the host sent no ETag for " + RegionPath);
+        // One signing key for every process of the run; each host finds a copy in its data directory.
+        _tokens = Tokens.LoadOrCreate(KeyDirectory);
+        _api = new GcmApi(_tokens);
+        PrintConfiguration();
 
-            var bytesFile = Path.Combine(work, "region.json");
-            await File.WriteAllBytesAsync(bytesFile, document.Body);
-            var harnessDll = typeof(Benchmark).Assembly.Location;
-            await using var bare = await ServerProcess.StartAsync("bare endpoint", harnessDll,
-                [BareServer.Command, bytesFile, etag, RegionPath, "--Logging:LogLevel:Default=Warning"], s_startTimeout);
-
-            var hostUrl = new Uri(host.BaseAddress, RegionPath);
-            var bareUrl = new Uri(bare.BaseAddress, RegionPath);
-            using var dotnetLoad = new DotnetLoad(options.Connections);
-            ILoadGenerator reads = dotnetLoad;
-            if (options.Wrk)
+        if (new[] { "reads", "sqlite", "history", "members" }.Any(options.Runs))
+        {
+            await using var host = await StartHostAsync("GcmActors host (sqlite)", "sqlite");
+            var seeded = await FetchAsync(Api.Client, new Uri(host.BaseAddress, SeedRegionPath), null, HttpStatusCode.OK);
+            if (options.Runs("reads"))
             {
-                reads = new WrkLoad(WrkLoad.Find() ?? throw new InvalidOperationException("--wrk: no wrk on PATH"), options.Connections);
+                await ReadsAsync(host, seeded);
             }
 
-            PrintConfiguration(configuration, host, hostDll, bare, harnessDll, reads, document);
-            await CheckSameAnswersAsync(probe, document, hostUrl, bareUrl, etag);
+            if (options.Runs("sqlite"))
+            {
+                await SqliteWritesAsync(host);
+            }
 
-            var regionGet = Get("region GET 200", host, hostUrl, document.Body.Length);
-            var bareGet = Get("bare GET 200", bare, bareUrl, document.Body.Length);
-            var region304 = Get("region GET 304", host, hostUrl, 0, etag);
+            if (options.Runs("history"))
+            {
+                await HistoryAsync(host);
+            }
 
-            var readResults = await MeasureAsync(reads, [regionGet, bareGet, region304],
-                round => round % 2 == 0 ? [regionGet, bareGet, region304] : [region304, bareGet, regionGet]);
-            PrintTables("reads", readResults);
-
-            var writes = await PrepareWritesAsync(probe, host, tokens, document.Body);
-            output.WriteLine();
-            output.WriteLine($"writes: POST /api/cycles/{WriteCycle}/reviews/{{ISO3}}/milestones/{WriteMilestone}, ministry tokens, "
-                             + $"status toggling in-progress/not-started, {options.Connections} connections spread over "
-                             + $"the {writes.Countries} States of round {WriteCycle}/{WriteRegion} (one review write + one region write each)");
-            var writeResults = await MeasureAsync(dotnetLoad, [writes.Workload], _ => [writes.Workload]);
-            PrintTables("writes", writeResults);
-
-            PrintSummary(readResults, regionGet, bareGet, region304, writeResults[writes.Workload]);
+            if (options.Runs("members"))
+            {
+                await MembersAsync(host);
+            }
         }
-        finally
+
+        if (options.Runs("postgres"))
         {
-            TryDelete(work);
+            await PostgresAsync();
         }
+
+        // Nothing else may run while the host idles: stop the peer and PostgreSQL first.
+        await DisposeOwnedAsync();
+        if (options.Runs("idle") || options.Runs("coldstart"))
+        {
+            await IdleAsync();
+        }
+
+        _summary.Print(output);
+        output.WriteLine(Invariant($"total time {_total.Elapsed.TotalSeconds:F0} s"));
     }
 
-    private static Workload Get(string name, ServerProcess server, Uri url, int bodyLength, string? ifNoneMatch = null) => new(
-        name,
-        server,
-        url,
-        ifNoneMatch is null ? HttpStatusCode.OK : HttpStatusCode.NotModified,
-        bodyLength,
-        _ =>
-        {
-            var request = new HttpRequestMessage(HttpMethod.Get, url);
-            if (ifNoneMatch is not null)
-            {
-                request.Headers.TryAddWithoutValidation("If-None-Match", ifNoneMatch);
-            }
-
-            return request;
-        },
-        ifNoneMatch);
-
-    /// <summary>Warm-up of every workload, then <see cref="Options.Rounds"/> rounds in the order each round asks for.</summary>
-    private async Task<Dictionary<Workload, List<RoundResult>>> MeasureAsync(
-        ILoadGenerator load, Workload[] workloads, Func<int, Workload[]> order)
+    public async ValueTask DisposeAsync()
     {
-        var results = workloads.ToDictionary(w => w, _ => new List<RoundResult>());
+        await DisposeOwnedAsync();
+        _api?.Dispose();
+        TryDelete(_work);
+    }
+
+    private async Task DisposeOwnedAsync()
+    {
+        // Peer before PostgreSQL: it holds connections to it.
+        for (var i = _owned.Count - 1; i >= 0; i--)
+        {
+            await _owned[i].DisposeAsync();
+        }
+
+        _owned.Clear();
+        _peer = null;
+        _postgres = null;
+    }
+
+    /// <summary>A fresh host process on free ports with a data directory of its own (the run's signing key copied in).</summary>
+    private async Task<ServerProcess> StartHostAsync(string name, string dataName, params string[] extra)
+    {
+        var data = PrepareDataDirectory(dataName);
+        return await ServerProcess.StartAsync(name, _hostDll, HostArguments(data, extra), s_startTimeout);
+    }
+
+    private string PrepareDataDirectory(string dataName)
+    {
+        var data = Path.Combine(_work, dataName);
+        Directory.CreateDirectory(data);
+        File.Copy(Path.Combine(KeyDirectory, Tokens.KeyFileName), Path.Combine(data, Tokens.KeyFileName), overwrite: true);
+        return data;
+    }
+
+    private string[] HostArguments(string data, params string[] extra) =>
+    [
+        $"--Gcm:DataDirectory={data}",
+        $"--Gcm:SiloPort={ServerProcess.FreePort()}",
+        $"--Gcm:GatewayPort={ServerProcess.FreePort()}",
+        // Warnings stay on: the write sections count Orleans' long-turn warnings.
+        "--Logging:LogLevel:Default=Warning",
+        // The readiness line ("Listening on ...; reads ...") is the host's own information log.
+        "--Logging:LogLevel:GcmActors.Host=Information",
+        .. extra,
+        .. options.HostArguments,
+    ];
+
+    private async Task<PostgresServer> PostgresServerAsync()
+    {
+        if (_postgres is null)
+        {
+            _postgres = await PostgresServer.StartAsync("gcm", "raw", "peer");
+            _owned.Add(_postgres);
+            output.WriteLine($"  postgres         {await _postgres.DescribeAsync()}");
+        }
+
+        return _postgres;
+    }
+
+    /// <summary>The EF Core peer on its own database, seeded with the same rounds as the host: the Arab round's members and the writers' round.</summary>
+    private async Task<ServerProcess> PeerAsync(byte[] seededDocument)
+    {
+        if (_peer is not null)
+        {
+            return _peer;
+        }
+
+        var postgres = await PostgresServerAsync();
+        using var parsed = JsonDocument.Parse(seededDocument);
+        var members = parsed.RootElement.GetProperty("members").EnumerateArray()
+            .Select(m => new PeerMember(SeedCycle, SeedRegion, m.GetProperty("country").GetString()!, m.GetProperty("name").GetString() ?? ""))
+            .Concat(WriterStates.Select(c => new PeerMember(WriteCycle, WriteRegion, c, c)))
+            .ToArray();
+        var folder = Path.Combine(_work, "peer");
+        Directory.CreateDirectory(folder);
+        var membersFile = Path.Combine(folder, "members.json");
+        await File.WriteAllBytesAsync(membersFile, JsonSerializer.SerializeToUtf8Bytes(members, JsonSerializerOptions.Web));
+        _peer = await ServerProcess.StartAsync("EF Core peer", typeof(Benchmark).Assembly.Location,
+            [PeerServer.Command, postgres.ConnectionString("peer"), KeyDirectory, membersFile, "--Logging:LogLevel:Default=Warning"], s_startTimeout);
+        _owned.Add(_peer);
+        output.WriteLine($"  peer             {_peer}: ASP.NET Core + EF Core {typeof(Microsoft.EntityFrameworkCore.DbContext).Assembly.GetName().Version} + Npgsql, database 'peer'");
+        return _peer;
+    }
+
+    /// <summary>Warm-up of every target, then <see cref="Options.Rounds"/> rounds in the order each round asks for.</summary>
+    private async Task<Dictionary<Target, List<RoundResult>>> MeasureAsync(Target[] targets, Func<int, Target[]> order)
+    {
+        var results = targets.ToDictionary(t => t, _ => new List<RoundResult>());
         if (options.WarmupSeconds > 0)
         {
-            foreach (var workload in workloads)
+            foreach (var target in targets)
             {
-                var warm = await load.RunAsync(workload, TimeSpan.FromSeconds(options.WarmupSeconds));
-                output.WriteLine(Invariant($"  warm-up   {workload.Name,-18} {warm.PerSecond,9:F0} req/s"));
+                var warm = await target.RunAsync(TimeSpan.FromSeconds(options.WarmupSeconds));
+                output.WriteLine(Invariant($"  warm-up   {target.Name,-24} {warm.PerSecond,9:F0} /s"));
             }
         }
 
         for (var round = 0; round < options.Rounds; round++)
         {
-            foreach (var workload in order(round))
+            foreach (var target in order(round))
             {
-                var result = await load.RunAsync(workload, TimeSpan.FromSeconds(options.Seconds));
-                results[workload].Add(result);
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  round {round + 1,-3} {workload.Name,-18} {result.PerSecond,9:F0} req/s  ({result.Completed} in {result.Elapsed.TotalSeconds:F2} s), "
-                    + $"server CPU {result.CpuMicrosecondsPerRequest:F0} us/req"));
+                var result = await target.RunAsync(TimeSpan.FromSeconds(options.Seconds));
+                results[target].Add(result);
+                var line = new StringBuilder(Invariant(
+                    $"  round {round + 1,-3} {target.Name,-24} {result.PerSecond,9:F0} /s  ({result.Completed} in {result.Elapsed.TotalSeconds:F2} s)"));
+                if (result.LatenciesMs.Length > 0)
+                {
+                    line.Append(Invariant($", p50 {Latency.Percentile(result.LatenciesMs, 50):F2} ms, p99 {Latency.Percentile(result.LatenciesMs, 99):F2} ms"));
+                }
+
+                if (result.ServerCpu is not null)
+                {
+                    line.Append(Invariant($", server CPU {result.CpuMicrosecondsPerRequest:F0} us/op"));
+                }
+
+                output.WriteLine(line);
             }
         }
 
         return results;
     }
 
-    private async Task<(Workload Workload, int Countries)> PrepareWritesAsync(HttpClient probe, ServerProcess server, Tokens tokens, byte[] regionDocument)
+    /// <summary>Per-round rates and medians, then latency percentiles over all rounds, then server CPU per operation.</summary>
+    private void PrintTables(string title, Dictionary<Target, List<RoundResult>> results)
     {
-        var host = server.BaseAddress;
-        using var parsed = JsonDocument.Parse(regionDocument);
-        var members = parsed.RootElement.GetProperty("members").EnumerateArray()
-            .Select(m => m.GetProperty("country").GetString()!)
-            .ToArray();
-        var admin = tokens.Issue(Roles.Admin, null, TimeSpan.FromHours(1), Tokens.Issuer);
-        var round = new
+        output.WriteLine();
+        PrintTable($"{title}: operations/s", results, r => r.PerSecond, "F0");
+        if (results.Values.Any(rounds => rounds.Any(r => r.LatenciesMs.Length > 0)))
         {
-            name = "Benchmark round",
-            coOrganizers = new[] { "benchmark" },
-            conference = new { start = $"{WriteCycle}-12-01", end = $"{WriteCycle}-12-02", modality = "virtual" },
-            deadlines = new Dictionary<string, string>
+            output.WriteLine();
+            output.WriteLine(Invariant($"{title + ": latency (all rounds)",-30}{"p50 ms",10}{"p90 ms",10}{"p99 ms",10}{"max ms",10}"));
+            foreach (var (target, rounds) in results)
             {
-                ["coordination-body-appointed"] = $"{WriteCycle}-08-31",
-                ["template-shared"] = $"{WriteCycle}-08-31",
-                ["data-collected"] = $"{WriteCycle}-09-15",
-                ["approved"] = $"{WriteCycle}-09-29",
-                ["submitted"] = $"{WriteCycle}-10-06",
-            },
-            members,
-        };
-        using (var put = new HttpRequestMessage(HttpMethod.Put, new Uri(host, $"/api/cycles/{WriteCycle}/regions/{WriteRegion}")))
-        {
-            put.Headers.Authorization = new AuthenticationHeaderValue("Bearer", admin);
-            put.Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(round));
-            put.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            using var response = await probe.SendAsync(put);
-            if (response.StatusCode != HttpStatusCode.OK)
-            {
-                throw new UnexpectedResponseException(
-                    $"setting up round {WriteCycle}/{WriteRegion}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                output.WriteLine(Invariant(
+                    $"{target.Name,-30}{Latency.Percentile(rounds, 50),10:F2}{Latency.Percentile(rounds, 90),10:F2}{Latency.Percentile(rounds, 99),10:F2}{Latency.Percentile(rounds, 100),10:F1}"));
             }
         }
 
-        var ministryTokens = members.ToDictionary(c => c, c => "Bearer " + tokens.Issue(Roles.Ministry, c, TimeSpan.FromHours(1), Tokens.Issuer));
-        byte[][] bodies = [Encoding.UTF8.GetBytes("""{"status":"in-progress"}"""), Encoding.UTF8.GetBytes("""{"status":"not-started"}""")];
-
-        // Each loop owns a State (while there are enough) and flips its milestone, so every write changes something.
-        var flips = new long[options.Connections];
-        var workload = new Workload(
-            "milestone POST 200",
-            server,
-            new Uri(host, $"/api/cycles/{WriteCycle}/reviews/{{ISO3}}/milestones/{WriteMilestone}"),
-            HttpStatusCode.OK,
-            -1,
-            loop =>
-            {
-                var country = members[loop % members.Length];
-                var request = new HttpRequestMessage(HttpMethod.Post, new Uri(host, $"/api/cycles/{WriteCycle}/reviews/{country}/milestones/{WriteMilestone}"));
-                request.Headers.TryAddWithoutValidation("Authorization", ministryTokens[country]);
-                request.Content = new ByteArrayContent(bodies[flips[loop]++ % 2]);
-                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-                return request;
-            });
-        return (workload, members.Length);
+        if (results.Values.Any(rounds => rounds.Any(r => r.ServerCpu is not null)))
+        {
+            output.WriteLine();
+            PrintTable($"{title}: server CPU us/op", results, r => r.CpuMicrosecondsPerRequest, "F0");
+        }
     }
+
+    private void PrintTable(string title, Dictionary<Target, List<RoundResult>> results, Func<RoundResult, double> value, string format)
+    {
+        var header = new StringBuilder(title.PadRight(30)[..30]);
+        for (var i = 1; i <= options.Rounds; i++)
+        {
+            header.Append(Invariant($"{"round " + i,10}"));
+        }
+
+        header.Append(Invariant($"{"median",10}"));
+        output.WriteLine(header);
+        foreach (var (target, rounds) in results)
+        {
+            var line = new StringBuilder(Invariant($"{target.Name,-30}"));
+            foreach (var round in rounds)
+            {
+                line.Append(value(round).ToString(format, CultureInfo.InvariantCulture).PadLeft(10));
+            }
+
+            line.Append(Median(rounds.Select(value)).ToString(format, CultureInfo.InvariantCulture).PadLeft(10));
+            output.WriteLine(line);
+        }
+    }
+
+    private static double MedianRate(List<RoundResult> rounds) => Median(rounds.Select(r => r.PerSecond));
 
     private static async Task<Answer> FetchAsync(HttpClient client, Uri url, string? ifNoneMatch, HttpStatusCode expected)
     {
@@ -233,108 +302,48 @@ internal sealed class Benchmark(Options options, TextWriter output)
         return new Answer(body, response.Headers.ETag?.ToString(), response.Content.Headers.ContentType?.ToString(), headers);
     }
 
-    /// <summary>The comparison is fair only if both servers answer alike: same status, bytes and headers.</summary>
-    private async Task CheckSameAnswersAsync(HttpClient probe, Answer document, Uri hostUrl, Uri bareUrl, string etag)
+    private void PrintConfiguration()
     {
-        var bareDocument = await FetchAsync(probe, bareUrl, null, HttpStatusCode.OK);
-        if (!bareDocument.Body.AsSpan().SequenceEqual(document.Body) || bareDocument.ETag != document.ETag
-            || bareDocument.ContentType != document.ContentType)
+        output.WriteLine();
+        output.WriteLine("GcmActors benchmark: the real host over HTTP against raw writers, a plain EF Core peer and a bare endpoint");
+        output.WriteLine(Invariant($"  started          {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss} UTC"));
+        output.WriteLine($"  build            {_configuration} (harness and host){(_configuration == "Release" ? "" : "  <-- NOT Release: numbers are not meaningful")}");
+        output.WriteLine($"  host             dotnet {_hostDll}, server GC {ServerGc(_hostDll)}");
+        output.WriteLine($"  harness          dotnet {typeof(Benchmark).Assembly.Location}, server GC {ServerGc(typeof(Benchmark).Assembly.Location)}");
+        output.WriteLine($"  machine          {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}{LoadAverage()}");
+        output.WriteLine($"  commit           {GitHead()}");
+        output.WriteLine($"  sections         {string.Join(", ", Options.AllSections.Where(options.Runs))}");
+        output.WriteLine(Invariant($"  schedule         warm-up {options.WarmupSeconds} s per target, then {options.Rounds} rounds x {options.Seconds} s per target, interleaved"));
+        output.WriteLine(Invariant($"  sizes            {options.Writers} writers, history {options.History}, {options.Samples} samples, {options.Members} members, "
+                                   + $"{options.IdleReviews} idle reviews, {options.IdleSeconds} s idle"));
+        if (options.HostArguments.Count > 0)
         {
-            throw new InvalidOperationException("the bare endpoint does not answer like the host: "
-                                                + $"{bareDocument.Body.Length} vs {document.Body.Length} bytes, ETag {bareDocument.ETag} vs {document.ETag}, "
-                                                + $"Content-Type {bareDocument.ContentType} vs {document.ContentType}");
+            output.WriteLine($"  host arguments   {string.Join(" ", options.HostArguments)}  <-- not the defaults");
         }
 
-        var host304 = await FetchAsync(probe, hostUrl, etag, HttpStatusCode.NotModified);
-        await FetchAsync(probe, bareUrl, etag, HttpStatusCode.NotModified);
-        output.WriteLine($"  answers checked: same bytes, Content-Type and ETag from both; 304 with If-None-Match from both");
-        output.WriteLine($"  200 headers      host: {string.Join(" | ", document.Headers)}");
-        output.WriteLine($"                   bare: {string.Join(" | ", bareDocument.Headers)}");
-        output.WriteLine($"  304 headers      host: {string.Join(" | ", host304.Headers)}");
-        output.WriteLine();
-    }
-
-    private void PrintConfiguration(string configuration, ServerProcess host, string hostDll, ServerProcess bare, string harnessDll,
-        ILoadGenerator load, Answer document)
-    {
-        output.WriteLine();
-        output.WriteLine("GcmActors benchmark: dashboard read vs a bare ASP.NET Core endpoint, then milestone writes");
-        output.WriteLine(Invariant($"  started          {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss} UTC"));
-        output.WriteLine($"  build            {configuration} (harness and host){(configuration == "Release" ? "" : "  <-- NOT Release: numbers are not meaningful")}");
-        output.WriteLine($"  host             {host}: dotnet {hostDll}, server GC {ServerGc(hostDll)}");
-        output.WriteLine($"  bare             {bare}: dotnet {harnessDll} bare, server GC {ServerGc(harnessDll)}");
-        output.WriteLine($"  machine          {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}{LoadAverage()}");
-        output.WriteLine($"  load generator   {load.Describe}; in the harness process, on the same cores as both servers");
-        output.WriteLine(Invariant($"  schedule         warm-up {options.WarmupSeconds} s per target, then {options.Rounds} rounds x {options.Seconds} s per target, interleaved"));
         if (options.Quick)
         {
-            output.WriteLine("  --quick          smoke run: too short for the JIT and the host to settle; do not quote these numbers");
+            output.WriteLine("  --quick          smoke run: too short and too small for the JIT and the host to settle; do not quote these numbers");
         }
-
-        output.WriteLine($"  document         GET {RegionPath}: {document.Body.Length} bytes, {document.ContentType}, ETag {document.ETag}");
     }
 
-    private static void PrintTableHeader(TextWriter output, string title, int rounds)
+    private string GitHead()
     {
-        var header = new StringBuilder(title.PadRight(28)[..28]);
-        for (var i = 1; i <= rounds; i++)
+        try
         {
-            header.Append(Invariant($"{"round " + i,10}"));
-        }
-
-        header.Append(Invariant($"{"median",10}"));
-        output.WriteLine(header);
-    }
-
-    private void PrintTables(string title, Dictionary<Workload, List<RoundResult>> results)
-    {
-        output.WriteLine();
-        PrintTable($"{title}: requests/s", results, r => r.PerSecond);
-        output.WriteLine();
-        PrintTable($"{title}: server CPU us/req", results, r => r.CpuMicrosecondsPerRequest);
-    }
-
-    private void PrintTable(string title, Dictionary<Workload, List<RoundResult>> results, Func<RoundResult, double> value)
-    {
-        PrintTableHeader(output, title, options.Rounds);
-        foreach (var (workload, rounds) in results)
-        {
-            var line = new StringBuilder(Invariant($"{workload.Name,-28}"));
-            foreach (var round in rounds)
+            using var git = Process.Start(new ProcessStartInfo("git", ["-C", Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(HostDirectory)))!, "log", "-1", "--format=%h %s"])
             {
-                line.Append(Invariant($"{value(round),10:F0}"));
-            }
-
-            line.Append(Invariant($"{Median(rounds.Select(value)),10:F0}"));
-            output.WriteLine(line);
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            });
+            var line = git!.StandardOutput.ReadToEnd().Trim();
+            git.WaitForExit();
+            return line.Length > 0 ? line : "unknown";
         }
-    }
-
-    private void PrintSummary(Dictionary<Workload, List<RoundResult>> reads, Workload regionGet, Workload bareGet, Workload region304,
-        List<RoundResult> writes)
-    {
-        var region = reads[regionGet].Select(r => r.PerSecond).ToArray();
-        var bare = reads[bareGet].Select(r => r.PerSecond).ToArray();
-        var notModified = reads[region304].Select(r => r.PerSecond).ToArray();
-        var readRatio = Median(region) / Median(bare);
-        var notModifiedRatio = Median(notModified) / Median(bare);
-        var pairedRatios = region.Zip(bare, (r, b) => r / b).ToArray();
-        var cpuRegion = Median(reads[regionGet].Select(r => r.CpuMicrosecondsPerRequest));
-        var cpuBare = Median(reads[bareGet].Select(r => r.CpuMicrosecondsPerRequest));
-        var cpu304 = Median(reads[region304].Select(r => r.CpuMicrosecondsPerRequest));
-
-        output.WriteLine();
-        output.WriteLine(Invariant($"per-round region GET / bare: {string.Join(" ", pairedRatios.Select(r => r.ToString("F2", CultureInfo.InvariantCulture)))} (median {Median(pairedRatios):F2})"));
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"server CPU per request (median): region GET {cpuRegion:F0} us, region 304 {cpu304:F0} us, bare GET {cpuBare:F0} us; "
-            + $"bare / region GET = {cpuBare / cpuRegion:F2}, bare / region 304 = {cpuBare / cpu304:F2} (the throughput ratio the servers alone would allow)"));
-        output.WriteLine(Invariant(
-            $"region GET / bare = {readRatio:F2} (goal >= {ReadGoal:F2}): {(readRatio >= ReadGoal ? "goal MET" : "goal NOT met")}"));
-        output.WriteLine(Invariant(
-            $"304 / bare = {notModifiedRatio:F2} (goal: above region GET / bare = {readRatio:F2}): {(notModifiedRatio > readRatio ? "goal MET" : "goal NOT met")}"));
-        output.WriteLine(Invariant(
-            $"milestone writes = {Median(writes.Select(r => r.PerSecond)):F0}/s median ({options.Connections} connections, rounds: {string.Join(" ", writes.Select(r => r.PerSecond.ToString("F0", CultureInfo.InvariantCulture)))})"));
-        output.WriteLine(Invariant($"total time {_total.Elapsed.TotalSeconds:F0} s"));
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return "unknown (no git)";
+        }
     }
 
     private static double Median(IEnumerable<double> values)
@@ -360,7 +369,7 @@ internal sealed class Benchmark(Options options, TextWriter output)
         return directory?.FullName ?? throw new InvalidOperationException("GcmActors.sln not found above " + AppContext.BaseDirectory);
     }
 
-    /// <summary>System.GC.Server from the app's runtimeconfig.json: both servers should run with the same GC.</summary>
+    /// <summary>System.GC.Server from the app's runtimeconfig.json: the servers should run with the same GC.</summary>
     private static string ServerGc(string dll)
     {
         var path = Path.ChangeExtension(dll, ".runtimeconfig.json");
@@ -397,6 +406,11 @@ internal sealed class Benchmark(Options options, TextWriter output)
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>For interpolations joined with +, which C# turns into a plain string: Main makes the invariant culture current.</summary>
+    private static string Invariant(string text) => text;
+
+    private static string Ratio(double value) => double.IsFinite(value) ? value.ToString("F2", CultureInfo.InvariantCulture) : "n/a";
 
     private sealed record Answer(byte[] Body, string? ETag, string? ContentType, string[] Headers);
 }

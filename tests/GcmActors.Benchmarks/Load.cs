@@ -17,8 +17,12 @@ internal sealed record Workload(
     Func<int, HttpRequestMessage> CreateRequest,
     string? IfNoneMatch = null);
 
-/// <summary>One measured round, with the CPU the server process used meanwhile.</summary>
-internal sealed record RoundResult(long Completed, TimeSpan Elapsed, TimeSpan ServerCpu)
+/// <summary>
+/// One measured round, with the CPU the server process used meanwhile (null when there is no server process, as
+/// for the raw comparators) and the latency of every operation in milliseconds (empty when the load generator
+/// does not report them, as wrk).
+/// </summary>
+internal sealed record RoundResult(long Completed, TimeSpan Elapsed, TimeSpan? ServerCpu, double[] LatenciesMs)
 {
     public double PerSecond => Completed / Elapsed.TotalSeconds;
 
@@ -26,7 +30,34 @@ internal sealed record RoundResult(long Completed, TimeSpan Elapsed, TimeSpan Se
     /// Server CPU per answer. Less disturbed by other tenants than req/s: what they take from the cores lowers
     /// the rate, but not what each request costs the server.
     /// </summary>
-    public double CpuMicrosecondsPerRequest => ServerCpu.TotalMicroseconds / Completed;
+    public double CpuMicrosecondsPerRequest => ServerCpu is { } cpu ? cpu.TotalMicroseconds / Completed : double.NaN;
+}
+
+/// <summary>Something measured in rounds: an HTTP workload on a load generator, or a raw database comparator.</summary>
+internal sealed record Target(string Name, Func<TimeSpan, Task<RoundResult>> RunAsync)
+{
+    public static Target Http(ILoadGenerator load, Workload workload) => new(workload.Name, duration => load.RunAsync(workload, duration));
+}
+
+/// <summary>Percentiles over the latencies of several rounds (nearest rank).</summary>
+internal static class Latency
+{
+    public static double Percentile(IEnumerable<RoundResult> rounds, double percentile) =>
+        Percentile(rounds.SelectMany(r => r.LatenciesMs), percentile);
+
+    public static double Percentile(IEnumerable<double> values, double percentile)
+    {
+        var sorted = values.Order().ToArray();
+        if (sorted.Length == 0)
+        {
+            return double.NaN;
+        }
+
+        var rank = (int)Math.Ceiling(percentile / 100 * sorted.Length);
+        return sorted[Math.Clamp(rank - 1, 0, sorted.Length - 1)];
+    }
+
+    public static double Milliseconds(long startTimestamp) => Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds;
 }
 
 /// <summary>A response that does not count: the run is invalid and must stop.</summary>
@@ -70,9 +101,10 @@ internal sealed class DotnetLoad(int connections) : ILoadGenerator, IDisposable
         var loops = Enumerable.Range(0, connections).Select(index => Task.Run(async () =>
         {
             var buffer = new byte[64 * 1024];
-            long completed = 0;
+            var latencies = new List<double>(1024);
             while (clock.Elapsed < duration && Volatile.Read(ref stop) == 0)
             {
+                var started = Stopwatch.GetTimestamp();
                 using var request = workload.CreateRequest(index);
                 using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
                 if (response.StatusCode != workload.Expected)
@@ -101,14 +133,15 @@ internal sealed class DotnetLoad(int connections) : ILoadGenerator, IDisposable
                         $"{workload.Name}: a {(int)response.StatusCode} with {length} bytes, expected {workload.ExpectedBodyLength}");
                 }
 
-                completed++;
+                latencies.Add(Latency.Milliseconds(started));
             }
 
-            return completed;
+            return latencies;
         })).ToArray();
 
-        var counts = await Task.WhenAll(loops);
-        return new RoundResult(counts.Sum(), clock.Elapsed, workload.Server.CpuTime - cpu);
+        var perLoop = await Task.WhenAll(loops);
+        var elapsed = clock.Elapsed;
+        return new RoundResult(perLoop.Sum(l => l.Count), elapsed, workload.Server.CpuTime - cpu, [.. perLoop.SelectMany(l => l)]);
     }
 
     public void Dispose() => _client.Dispose();
@@ -186,7 +219,7 @@ internal sealed partial class WrkLoad(string wrk, int connections) : ILoadGenera
             "m" => TimeSpan.FromMinutes(value),
             _ => TimeSpan.FromSeconds(value),
         };
-        return new RoundResult(count, time, serverCpu);
+        return new RoundResult(count, time, serverCpu, []);
     }
 
     // "  123456 requests in 5.00s, 1.10GB read"

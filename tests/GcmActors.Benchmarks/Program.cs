@@ -1,16 +1,26 @@
+using System.Globalization;
+
 namespace GcmActors.Benchmarks;
 
 /// <summary>
-/// Entry point. <c>bare ...</c> runs the comparison server (the harness starts it as a child process);
-/// anything else is the harness itself.
+/// Entry point. <c>bare ...</c> runs the bare comparison server and <c>peer ...</c> the EF Core peer (the harness
+/// starts both as child processes); anything else is the harness itself.
 /// </summary>
 internal static class BenchmarkProgram
 {
     public static async Task<int> Main(string[] args)
     {
+        // Figures print the same on every machine: 1234.5, not 1.234,5.
+        CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
         if (args.FirstOrDefault() == BareServer.Command)
         {
             return await BareServer.RunAsync(args);
+        }
+
+        if (args.FirstOrDefault() == PeerServer.Command)
+        {
+            return await PeerServer.RunAsync(args);
         }
 
         Options? options;
@@ -32,7 +42,8 @@ internal static class BenchmarkProgram
 
         try
         {
-            await new Benchmark(options, Console.Out).RunAsync();
+            await using var benchmark = new Benchmark(options, Console.Out);
+            await benchmark.RunAsync();
             return 0;
         }
 #pragma warning disable CA1031 // Any failure ends the run with a message and a non-zero exit code.

@@ -2,19 +2,25 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.RegularExpressions;
 
 namespace GcmActors.Benchmarks;
 
 /// <summary>
 /// A server under test in its own process (<c>dotnet some.dll ...</c>), listening on a free loopback port. It is
 /// ready when it prints a line with "Listening on" and "reads", as the host does once its read policy is decided.
+/// Everything it logs is scanned for Orleans' long-turn warning and counted by level.
 /// </summary>
-internal sealed class ServerProcess : IAsyncDisposable
+internal sealed partial class ServerProcess : IAsyncDisposable
 {
     private const int KeptLines = 200;
+    private const int KeptLongTurns = 5;
     private readonly Process _process;
     private readonly Queue<string> _lastLines = new();
+    private readonly List<string> _longTurns = [];
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _longTurnCount;
+    private long _warningCount;
 
     private ServerProcess(string name, string dll, IEnumerable<string> arguments, Uri baseAddress)
     {
@@ -47,6 +53,12 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
+    /// <summary>When the process was started (a <see cref="Stopwatch"/> timestamp).</summary>
+    public long StartedAt { get; private set; }
+
+    /// <summary>When it printed its readiness line (a <see cref="Stopwatch"/> timestamp), or 0.</summary>
+    public long ReadyAt { get; private set; }
+
     /// <summary>User + system CPU the process has used so far, all threads.</summary>
     public TimeSpan CpuTime
     {
@@ -54,6 +66,40 @@ internal sealed class ServerProcess : IAsyncDisposable
         {
             _process.Refresh();
             return _process.TotalProcessorTime;
+        }
+    }
+
+    /// <summary>Resident set size from /proc (VmRSS), in MiB; NaN where there is no /proc.</summary>
+    public double RssMiB
+    {
+        get
+        {
+            var status = $"/proc/{Id}/status";
+            if (!File.Exists(status))
+            {
+                return double.NaN;
+            }
+
+            var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            return line is null ? double.NaN : long.Parse(Digits().Match(line).Value, CultureInfo.InvariantCulture) / 1024.0;
+        }
+    }
+
+    /// <summary>Orleans' "Task ... took elapsed time ... which is longer than ..." warnings so far (a turn over the threshold).</summary>
+    public long LongTurnWarnings => Interlocked.Read(ref _longTurnCount);
+
+    /// <summary>Lines the console logger started with "warn:" or "fail:" so far.</summary>
+    public long Warnings => Interlocked.Read(ref _warningCount);
+
+    /// <summary>The first few long-turn warnings, as logged.</summary>
+    public IReadOnlyList<string> LongTurnSamples
+    {
+        get
+        {
+            lock (_longTurns)
+            {
+                return [.. _longTurns];
+            }
         }
     }
 
@@ -72,22 +118,34 @@ internal sealed class ServerProcess : IAsyncDisposable
     /// <summary>Starts <paramref name="dll"/> with <c>--urls http://127.0.0.1:{free port}</c> and waits until it listens.</summary>
     public static async Task<ServerProcess> StartAsync(string name, string dll, IEnumerable<string> arguments, TimeSpan timeout)
     {
+        var server = Launch(name, dll, arguments);
+        await server.WaitUntilReadyAsync(timeout);
+        return server;
+    }
+
+    /// <summary>Starts the process and returns at once (the cold-start measurement polls it itself).</summary>
+    public static ServerProcess Launch(string name, string dll, IEnumerable<string> arguments)
+    {
         var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
         var server = new ServerProcess(name, dll, [.. arguments, "--urls", baseAddress.ToString()], baseAddress);
+        server.StartedAt = Stopwatch.GetTimestamp();
         server._process.Start();
         server._process.BeginOutputReadLine();
         server._process.BeginErrorReadLine();
+        return server;
+    }
+
+    public async Task WaitUntilReadyAsync(TimeSpan timeout)
+    {
         try
         {
-            await server._ready.Task.WaitAsync(timeout);
+            await _ready.Task.WaitAsync(timeout);
         }
         catch (TimeoutException)
         {
-            await server.DisposeAsync();
-            throw new TimeoutException($"{name} did not report 'Listening on ... reads' within {timeout.TotalSeconds} s:\n{server.Output}");
+            await DisposeAsync();
+            throw new TimeoutException($"{Name} did not report 'Listening on ... reads' within {timeout.TotalSeconds} s:\n{Output}");
         }
-
-        return server;
     }
 
     public static int FreePort()
@@ -95,6 +153,31 @@ internal sealed class ServerProcess : IAsyncDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>SIGTERM (the host shuts down gracefully), then SIGKILL if it has not exited within <paramref name="timeout"/>.</summary>
+    public async Task<TimeSpan> StopGracefullyAsync(TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        if (!_process.HasExited)
+        {
+            using (var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false }))
+            {
+                await kill!.WaitForExitAsync();
+            }
+
+            try
+            {
+                await _process.WaitForExitAsync().WaitAsync(timeout);
+            }
+            catch (TimeoutException)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
+        }
+
+        return clock.Elapsed;
     }
 
     public async ValueTask DisposeAsync()
@@ -126,9 +209,33 @@ internal sealed class ServerProcess : IAsyncDisposable
             }
         }
 
+        if (line.StartsWith("warn:", StringComparison.Ordinal) || line.StartsWith("fail:", StringComparison.Ordinal)
+                                                               || line.StartsWith("crit:", StringComparison.Ordinal))
+        {
+            Interlocked.Increment(ref _warningCount);
+        }
+
+        // Orleans' WorkItemGroup: "Task {Task} in WorkGroup {GrainContext} took elapsed time {Duration} for execution,
+        // which is longer than {TurnWarningLengthThreshold}. Running on thread {Thread}".
+        if (line.Contains("took elapsed time", StringComparison.Ordinal) && line.Contains("longer than", StringComparison.Ordinal))
+        {
+            Interlocked.Increment(ref _longTurnCount);
+            lock (_longTurns)
+            {
+                if (_longTurns.Count < KeptLongTurns)
+                {
+                    _longTurns.Add(line.Trim());
+                }
+            }
+        }
+
         if (line.Contains("Listening on", StringComparison.Ordinal) && line.Contains("reads", StringComparison.Ordinal))
         {
+            ReadyAt = Stopwatch.GetTimestamp();
             _ready.TrySetResult();
         }
     }
+
+    [GeneratedRegex(@"\d+")]
+    private static partial Regex Digits();
 }
