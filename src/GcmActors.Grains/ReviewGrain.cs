@@ -235,12 +235,17 @@ public sealed partial class ReviewGrain(
             return new ReviewResult(Outcome.NotFound, null, $"{Country} has no review in cycle {Cycle}");
         }
 
-        // The previous change's entries must be in the trail before this row replaces them (normally they already are).
-        await EnsureTrailAsync();
+        // The row carries every entry the trail may still miss, so a write never waits for the trail; only a backlog
+        // that the trail keeps refusing (its table unreachable while the state row is not) makes the next write wait.
+        if (_state.Current.LastChange.Count > MaxPendingEntries)
+        {
+            await EnsureTrailAsync();
+        }
+
         var decision = await _state.UpdateAsync(state =>
         {
             var d = decide(state);
-            return (d.Outcome == Outcome.Applied ? d.State : null, d);
+            return (d.Outcome == Outcome.Applied ? d.State with { LastChange = NotInTrail(state).AddRange(d.State.LastChange) } : null, d);
         });
         GcmMetrics.ReviewCommand(command, decision.Outcome);
 
@@ -260,6 +265,14 @@ public sealed partial class ReviewGrain(
         return new ReviewResult(decision.Outcome, View(_state.Current), decision.Detail);
     }
 
+    /// <summary>Entries the row carries beyond this many make the next write wait for the trail.</summary>
+    private const int MaxPendingEntries = 200;
+
+    /// <summary>The entries of the row that the trail may not have yet (all of them until this activation has checked).</summary>
+    private ImmutableList<HistoryEntry> NotInTrail(ReviewState state) => _trailDurable < 0
+        ? state.LastChange
+        : state.LastChange.RemoveAll(e => e.Sequence <= _trailDurable);
+
     /// <summary>Makes sure every entry the committed row counts is in the trail table.</summary>
     private Task EnsureTrailAsync()
     {
@@ -277,20 +290,23 @@ public sealed partial class ReviewGrain(
 
         async Task AppendMissingAsync()
         {
-            var state = _state.Current;
             if (_trailDurable < 0)
             {
                 _trailDurable = await history.LastSequenceAsync(Key);
             }
 
-            // Only the latest change can be missing: a row is never replaced before its change is in the trail.
-            var missing = state.LastChange.Where(e => e.Sequence > _trailDurable).ToList();
-            if (missing.Count > 0)
+            // Writes may land while an append runs: go on until the trail has everything the committed row counts.
+            while (_state.Current is var state && _trailDurable < state.HistoryCount)
             {
-                await history.AppendAsync(Key, missing);
-            }
+                // Only entries the row carries can be missing: a row never drops an entry the trail does not have.
+                var missing = state.LastChange.Where(e => e.Sequence > _trailDurable).ToList();
+                if (missing.Count > 0)
+                {
+                    await history.AppendAsync(Key, missing);
+                }
 
-            _trailDurable = Math.Max(_trailDurable, state.HistoryCount);
+                _trailDurable = Math.Max(_trailDurable, state.HistoryCount);
+            }
         }
     }
 

@@ -43,8 +43,10 @@ public sealed record ReviewState
     [Id(10)] public long HistoryCount { get; init; }
 
     /// <summary>
-    /// The entries of the latest accepted change, also appended to the trail right after this row is written. If the
-    /// process dies in between, the next activation appends them from here, so the row and the trail never disagree.
+    /// The entries of the latest accepted change, and of earlier ones the trail may not have yet. They are appended to
+    /// the trail right after this row is written, in the background; if the process dies first, the next activation
+    /// appends them from here. A write drops only entries the trail is known to have, so the row and the trail never
+    /// disagree, and a write never waits for the trail.
     /// </summary>
     [Id(11)] public ImmutableList<HistoryEntry> LastChange { get; init; } = [];
 

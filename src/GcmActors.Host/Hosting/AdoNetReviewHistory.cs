@@ -20,6 +20,8 @@ public sealed partial class AdoNetReviewHistory : IReviewHistory, IAsyncDisposab
     /// <summary>Rows per INSERT statement (SQLite allows 32,766 parameters; 9 per row).</summary>
     private const int RowsPerStatement = 200;
 
+    private static readonly TimeSpan s_linger = TimeSpan.FromMilliseconds(2);
+
     private readonly DbProviderFactory _factory;
     private readonly string _connectionString;
     private readonly string _serviceId;
@@ -99,22 +101,34 @@ public sealed partial class AdoNetReviewHistory : IReviewHistory, IAsyncDisposab
         await _writer;
     }
 
-    /// <summary>Takes whatever appends are waiting and writes them in one transaction; each waits for its commit.</summary>
+    /// <summary>
+    /// Takes whatever appends are waiting and writes them in one transaction; each waits for its commit. On SQLite the
+    /// batch is taken once the write gate is ours, so that appends arriving while state rows are written join it; on
+    /// PostgreSQL a short linger lets concurrent writes share the commit.
+    /// </summary>
     private async Task WriteLoopAsync()
     {
         var reader = _appends.Reader;
         var batch = new List<Append>();
         while (await reader.WaitToReadAsync())
         {
-            batch.Clear();
-            while (batch.Count < 1000 && reader.TryRead(out var append))
+            if (!_gate.IsExclusive)
             {
-                batch.Add(append);
+                await Task.Delay(s_linger);
             }
 
+            batch.Clear();
             try
             {
-                await _gate.RunAsync(() => WriteAsync(batch));
+                await _gate.RunAsync(() =>
+                {
+                    while (batch.Count < 1000 && reader.TryRead(out var append))
+                    {
+                        batch.Add(append);
+                    }
+
+                    return WriteAsync(batch);
+                });
                 foreach (var append in batch)
                 {
                     append.Done.TrySetResult();
