@@ -35,10 +35,11 @@ dotnet test GcmActors.sln --no-build --nologo --logger "console;verbosity=normal
 status=${PIPESTATUS[0]}
 set -e
 
-# One plain summary line over all test projects.
-awk '/(Passed|Failed)! +- +Failed:/ {
-        gsub(/,/, ""); for (i = 1; i <= NF; i++) {
-            if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
-     }
+# One plain summary line over all test projects (the console logger ends each with "Total tests:" and counts).
+awk '/^Total tests:/ { counting = 1; next }
+     counting && $1 == "Passed:" { p += $2; next }
+     counting && $1 == "Failed:" { f += $2; next }
+     counting && $1 == "Skipped:" { s += $2; next }
+     counting && $1 == "Total" { counting = 0 }
      END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
 exit "$status"

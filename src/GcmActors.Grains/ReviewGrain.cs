@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using GcmActors.Contracts;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -255,15 +256,31 @@ public sealed partial class ReviewGrain(
             // regions do. The entries go to the trail in the background (a history read or the next write waits for
             // them); the push is waited for only briefly, so that a dashboard read right after normally shows it.
             _ = AppendTrailQuietlyAsync();
+
+            // Waiting makes sense only for a region that answers: one whose last push is still in flight, or failed
+            // moments ago, gets the change from that push's loop or its retry, and this write does not wait for it.
+            var now = Stopwatch.GetTimestamp();
+            var worthWaiting = _state.Current.Regions
+                .Where(r => !_pushes.ContainsKey(r) && (!_lastPushFailure.TryGetValue(r, out var failed) || Stopwatch.GetElapsedTime(failed, now) > SlowRegionGrace))
+                .ToList();
             var pushed = PushAllAsync();
-            if (!pushed.IsCompleted)
+            var waited = Task.WhenAll(worthWaiting.Select(r => _pushes.GetValueOrDefault(r) ?? Task.CompletedTask));
+            if (!waited.IsCompleted)
             {
-                await Task.WhenAny(pushed, Task.Delay(reviewOptions.Value.PushWait));
+                await Task.WhenAny(waited, Task.Delay(reviewOptions.Value.PushWait));
             }
+
+            GC.KeepAlive(pushed);
         }
 
         return new ReviewResult(decision.Outcome, View(_state.Current), decision.Detail);
     }
+
+    /// <summary>How long after a failed push to a region writes stop waiting for that region.</summary>
+    private static readonly TimeSpan SlowRegionGrace = TimeSpan.FromSeconds(10);
+
+    /// <summary>When the last push to each region failed (timestamps of <see cref="Stopwatch"/>).</summary>
+    private readonly Dictionary<string, long> _lastPushFailure = new(StringComparer.Ordinal);
 
     /// <summary>Entries the row carries beyond this many make the next write wait for the trail.</summary>
     private const int MaxPendingEntries = 200;
@@ -352,6 +369,7 @@ public sealed partial class ReviewGrain(
             {
                 await GrainFactory.GetGrain<IRegionGrain>(region).ApplySnapshotAsync(state.ToSnapshot(Country));
                 _confirmed[region] = Math.Max(_confirmed.GetValueOrDefault(region), state.Version);
+                _lastPushFailure.Remove(region);
             }
 
             _pushRetryDelay = TimeSpan.Zero;
@@ -359,6 +377,7 @@ public sealed partial class ReviewGrain(
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             GcmMetrics.PushFailed();
+            _lastPushFailure[region] = Stopwatch.GetTimestamp();
             var delay = NextPushRetry();
             LogPushFailed(logger, ex, Key, _state.Current.Version, region, delay);
         }
