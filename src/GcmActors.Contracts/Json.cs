@@ -4,7 +4,11 @@ using System.Text.Json.Serialization;
 
 namespace GcmActors.Contracts;
 
-/// <summary>The one set of JSON conventions of the HTTP API: camelCase members, kebab-case enum values.</summary>
+/// <summary>
+/// The one set of JSON conventions of the HTTP API: camelCase members, kebab-case enum values read exactly,
+/// numbers as JSON numbers only, and no property twice in one object (a client's duplicate is refused, not
+/// silently resolved to the last value).
+/// </summary>
 public static class GcmJson
 {
     public static JsonSerializerOptions Options { get; } = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
@@ -15,7 +19,10 @@ public static class GcmJson
         options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
         options.DictionaryKeyPolicy = null;
         options.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
-        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false));
+        // Web defaults read "7" as 7; the contract says integer, so the document and the reader agree on integer.
+        options.NumberHandling = JsonNumberHandling.Strict;
+        options.AllowDuplicateProperties = false;
+        options.Converters.Add(new SlugEnumConverter());
         return options;
     }
 

@@ -38,8 +38,9 @@ public static class ApiSetup
             {
                 // Say what was wrong with the request, never how the server is built (no type names).
                 context.ProblemDetails.Detail = bad.InnerException is System.Text.Json.JsonException json
-                    ? $"the JSON body is malformed or has a value of the wrong kind at '{json.Path ?? "$"}' "
-                      + $"(line {json.LineNumber + 1}, byte {json.BytePositionInLine}); enum values are kebab-case, e.g. in-progress"
+                    ? $"the JSON body is malformed, has a property twice or a value of the wrong kind at '{json.Path ?? "$"}' "
+                      + $"(line {json.LineNumber + 1}, byte {json.BytePositionInLine}): "
+                      + (json.Message.StartsWith(SlugEnumConverter.Expected, StringComparison.Ordinal) ? json.Message : "numbers are JSON numbers, enum values exact kebab-case slugs")
                     : bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? $"bodies are limited to {MaxBodyBytes} bytes" : bad.Message;
             }
             else if (status == StatusCodes.Status404NotFound && context.ProblemDetails.Detail is null)
@@ -62,12 +63,7 @@ public static class ApiSetup
             TimeoutStatusCode = StatusCodes.Status503ServiceUnavailable,
         });
         builder.Services.AddHealthChecks();
-        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
-        {
-            document.Info.Title = "GcmActors API";
-            document.Info.Description = "Voluntary GCM reviews of States and regional review progress.";
-            return Task.CompletedTask;
-        }));
+        builder.Services.AddOpenApi(OpenApiContract.Configure);
 
         var tokens = Tokens.LoadOrCreate(options.DataPath);
         builder.Services.AddSingleton(tokens);
@@ -82,6 +78,7 @@ public static class ApiSetup
                 o.Authority = authority;
                 o.Audience = audience;
                 o.TokenValidationParameters.RoleClaimType = Tokens.RoleClaim;
+                o.TokenValidationParameters.ClockSkew = Tokens.ClockSkew;
             }
             else
             {
@@ -92,6 +89,7 @@ public static class ApiSetup
                     IssuerSigningKey = tokens.Key,
                     RoleClaimType = Tokens.RoleClaim,
                     NameClaimType = "sub",
+                    ClockSkew = Tokens.ClockSkew,
                 };
             }
         });

@@ -19,47 +19,32 @@ public static class NudgeApi
     public static IEndpointRouteBuilder MapNudgeApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/cycles/{cycle:cycle}/regions/{region:region}/nudges", SendAsync)
-            .WithTags("Nudges")
-            .WithName("SendNudges")
-            .WithSummary("Nudges the named member States, or every lagging one (co-organizer of that region, or admin). "
-                + "A region nudges a State at most once a day: a repeat is a duplicate, another message is throttled.")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .RequireAuthorization(Access.WriteRegion);
+            .WithTags("Nudges").WithName("SendNudges").WithSummary("Nudge States")
+            .WithDescription("Nudges the named member States, or every lagging one when none are named. The co-organizer of that "
+                + "region, or admin. A region nudges a State at most once a day: a repeat is a duplicate, another message is "
+                + "throttled, and 429 with Retry-After when every State named is throttled.")
+            .Problems(StatusCodes.Status429TooManyRequests)
+            .Contract(new() { Example = Examples.Nudge }).RequireAuthorization(Access.WriteRegion);
 
         var inbox = app.MapGroup("/api/cycles/{cycle:cycle}/reviews/{country:iso3}/nudges").WithTags("Nudges");
         inbox.MapGet("", GetInboxAsync)
-            .WithName("GetNudges")
-            .WithSummary("A ministry's nudge inbox, newest first (the ministry of that State, or admin).")
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithName("GetNudges").WithSummary("Read a ministry's nudge inbox")
+            .WithDescription("The State's nudges, newest first. The ministry of that State, or admin.")
             .RequireAuthorization(Access.WriteReview);
-        var webhook = app.MapGroup("/api/cycles/{cycle:cycle}/reviews/{country:iso3}/webhook").WithTags("Nudges");
-        webhook.MapPut("", SetWebhookAsync)
-            .WithName("SetWebhook")
-            .WithSummary("Registers the HTTPS endpoint that receives this State's nudges, signed with the given secret "
-                + "(Gcm-Signature: t=..,v1=hex HMAC-SHA256 of \"{t}.{body}\"). The ministry of that State, or admin.")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .RequireAuthorization(Access.WriteReview);
-        webhook.MapDelete("", DeleteWebhookAsync)
-            .WithName("DeleteWebhook")
-            .WithSummary("Stops webhook deliveries of nudges (the ministry of that State, or admin).")
-            .ProducesProblem(StatusCodes.Status404NotFound)
+        inbox.MapPost("/{id}/acknowledge", AcknowledgeAsync)
+            .WithName("AcknowledgeNudge").WithSummary("Mark a nudge as read")
+            .WithDescription("Marks a nudge of the inbox as read. The ministry of that State, or admin.")
             .RequireAuthorization(Access.WriteReview);
 
-        inbox.MapPost("/{id}/acknowledge", AcknowledgeAsync)
-            .WithName("AcknowledgeNudge")
-            .WithSummary("Marks a nudge as read (the ministry of that State, or admin).")
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound)
+        var webhook = app.MapGroup("/api/cycles/{cycle:cycle}/reviews/{country:iso3}/webhook").WithTags("Nudges");
+        webhook.MapPut("", SetWebhookAsync)
+            .WithName("SetWebhook").WithSummary("Register the nudge webhook")
+            .WithDescription("Registers the HTTPS endpoint that receives this State's nudges, signed with the given secret "
+                + "(Gcm-Signature: t=..,v1=hex HMAC-SHA256 of \"{t}.{body}\"). The ministry of that State, or admin.")
+            .Contract(new() { Example = Examples.Webhook }).RequireAuthorization(Access.WriteReview);
+        webhook.MapDelete("", DeleteWebhookAsync)
+            .WithName("DeleteWebhook").WithSummary("Remove the nudge webhook")
+            .WithDescription("Stops webhook deliveries of nudges. The ministry of that State, or admin.")
             .RequireAuthorization(Access.WriteReview);
         return app;
     }

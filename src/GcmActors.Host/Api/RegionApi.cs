@@ -15,26 +15,20 @@ public static class RegionApi
         var group = app.MapGroup("/api/cycles/{cycle:cycle}/regions/{region:region}").WithTags("Regions");
 
         group.MapGet("", GetProgressAsync)
-            .WithName("GetRegionProgress")
-            .WithSummary("Regional progress for dashboards: members, counts per milestone, who lags. Supports If-None-Match.")
+            .WithName("GetRegionProgress").WithSummary("Read a round's progress")
+            .WithDescription("The dashboard document: members, counts per milestone and status, who lags and by how many days, days to the conference.")
             .Produces<RegionProgress>(StatusCodes.Status200OK, "application/json")
-            .Produces(StatusCodes.Status304NotModified)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .Contract(new() { ConditionalRead = true, Policy = Access.Read })
             // The hottest endpoint skips the middleware pipeline; the handler authenticates and maps failures itself.
             .ShortCircuit();
 
         group.MapPut("", ConfigureAsync)
-            .WithName("ConfigureRegion")
-            .WithSummary("Creates or changes a regional round (co-organizer of that region, or admin). Honours If-Match.")
+            .WithName("ConfigureRegion").WithSummary("Create or change a round")
+            .WithDescription("Creates or changes a regional round: name, co-organizers, conference, deadlines, members, nudge policy. "
+                + "The co-organizer of that region, or admin. A GET's document may be edited and sent back: computed fields are ignored.")
             .Accepts<RegionRequest>("application/json")
             .Produces<RegionProgress>(StatusCodes.Status200OK, "application/json")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
-            .RequireAuthorization(Access.WriteRegion);
+            .Contract(new() { ConditionalWrite = true, Example = Examples.Region }).RequireAuthorization(Access.WriteRegion);
 
         return app;
     }

@@ -13,37 +13,28 @@ public static class ReviewApi
         var group = app.MapGroup("/api/cycles/{cycle:cycle}/reviews/{country:iso3}").WithTags("Reviews");
 
         group.MapGet("", GetAsync)
-            .WithName("GetReview")
-            .WithSummary("One State's review with its milestones and evidence. ETag is the version; supports If-None-Match.")
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .RequireAuthorization(Access.Read);
+            .WithName("GetReview").WithSummary("Read one State's review")
+            .WithDescription("Milestones, evidence, participation and regions of one State's review. The ETag is the version.")
+            .Contract(new() { ConditionalRead = true }).RequireAuthorization(Access.Read);
 
         group.MapGet("/history", GetHistoryAsync)
-            .WithName("GetReviewHistory")
-            .WithSummary("The audit trail of a review, oldest first, paginated (?limit=, ?after=; Link rel=\"next\").")
-            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithName("GetReviewHistory").WithSummary("Read a review's audit trail")
+            .WithDescription("Every accepted change of the review, oldest first, one page at a time: who made it, when, "
+                + "from what to what. ?limit= (default 100, at most 1000) and ?after= a sequence; Link rel=\"next\" while there is more.")
+            .Contract(new() { Paginated = true })
             .RequireAuthorization(Access.Read);
 
         group.MapPost("/milestones/{milestone:milestone}", RecordMilestoneAsync)
-            .WithName("RecordMilestone")
-            .WithSummary("Records a milestone status and evidence (the ministry of that State, or admin). Honours If-Match.")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
-            .RequireAuthorization(Access.WriteReview);
+            .WithName("RecordMilestone").WithSummary("Record a milestone status")
+            .WithDescription("Records a milestone's status and, optionally, evidence. The ministry of that State, or admin. "
+                + "409 when a workflow rule forbids it (approval before data collection, a reopening without a reason).")
+            .Problems(StatusCodes.Status409Conflict)
+            .Contract(new() { ConditionalWrite = true, Example = Examples.Milestone }).RequireAuthorization(Access.WriteReview);
 
         group.MapPut("/participation", SetParticipationAsync)
-            .WithName("SetParticipation")
-            .WithSummary("Records whether the State takes part in this cycle (the ministry of that State, or admin).")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
-            .RequireAuthorization(Access.WriteReview);
+            .WithName("SetParticipation").WithSummary("Record whether the State takes part")
+            .WithDescription("Records whether the State takes part in this cycle's review. The ministry of that State, or admin.")
+            .Contract(new() { ConditionalWrite = true, Example = Examples.Participation }).RequireAuthorization(Access.WriteReview);
 
         return app;
     }

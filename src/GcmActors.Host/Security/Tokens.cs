@@ -28,6 +28,9 @@ public sealed class Tokens
     public const string ScopeClaim = "scope";
     public const string KeyFileName = "jwt-signing.key";
 
+    /// <summary>How far clocks may disagree: a token is refused 30 s after it expires (the library's default is 5 min).</summary>
+    public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
+
     private Tokens(SymmetricSecurityKey key) => Key = key;
 
     public SymmetricSecurityKey Key { get; }
