@@ -74,17 +74,45 @@ public static class RegionProgressCalculator
             config.NudgePolicy);
     }
 
+    /// <summary>Longest round name.</summary>
+    public const int MaxRoundNameLength = 200;
+
+    /// <summary>Co-organizers of one round, and the longest name of one.</summary>
+    public const int MaxCoOrganizers = 20;
+
+    public const int MaxCoOrganizerLength = 100;
+
+    /// <summary>Most member States of one round (the UN has 193).</summary>
+    public const int MaxMembers = 300;
+
+    /// <summary>Automatic nudges come at most every day and at least every this many days.</summary>
+    public const int MaxNudgeEveryDays = 90;
+
+    /// <summary>The conference and the deadlines lie within this many years of the cycle's year.</summary>
+    public const int ScheduleYears = 3;
+
     /// <summary>Checks a configuration sent by a co-organizer; null when it is acceptable.</summary>
     public static string? Validate(RegionConfig config, CountryCatalog countries)
     {
-        if (string.IsNullOrWhiteSpace(config.Name) || config.Name.Length > 200)
+        if (string.IsNullOrWhiteSpace(config.Name) || config.Name.Length > MaxRoundNameLength)
         {
-            return "name is required (at most 200 characters)";
+            return $"name is required (at most {MaxRoundNameLength} characters)";
         }
 
-        if (config.CoOrganizers.IsDefault || config.CoOrganizers.Any(string.IsNullOrWhiteSpace))
+        if (!TextRules.IsCleanLine(config.Name))
         {
-            return "coOrganizers must be a list of names";
+            return TextRules.Refusal("name");
+        }
+
+        if (config.CoOrganizers.IsDefault || config.CoOrganizers.Length > MaxCoOrganizers
+            || config.CoOrganizers.Any(c => string.IsNullOrWhiteSpace(c) || c.Length > MaxCoOrganizerLength))
+        {
+            return $"coOrganizers is a list of at most {MaxCoOrganizers} names of at most {MaxCoOrganizerLength} characters";
+        }
+
+        if (!config.CoOrganizers.All(TextRules.IsCleanLine))
+        {
+            return TextRules.Refusal("a co-organizer");
         }
 
         if (!Enum.IsDefined(config.Conference.Modality))
@@ -102,9 +130,9 @@ public static class RegionProgressCalculator
             return "conference.end needs conference.start";
         }
 
-        if (config.Members.IsDefault || config.Members.Length > 300)
+        if (config.Members.IsDefault || config.Members.Length > MaxMembers)
         {
-            return "members must be a list of at most 300 ISO 3166-1 alpha-3 codes";
+            return $"members must be a list of at most {MaxMembers} ISO 3166-1 alpha-3 codes";
         }
 
         if (config.Members.FirstOrDefault(m => !countries.Contains(m)) is { } unknown)
@@ -118,9 +146,9 @@ public static class RegionProgressCalculator
         }
 
         if (config.NudgePolicy is { } policy
-            && (policy.EveryDays is < 1 or > 90 || string.IsNullOrWhiteSpace(policy.Message) || policy.Message.Length > ReviewWorkflow.MaxNudgeLength))
+            && (policy.EveryDays is < 1 or > MaxNudgeEveryDays || NudgeRules.ValidateMessage(policy.Message) is not null))
         {
-            return $"nudgePolicy needs everyDays between 1 and 90 and a message of at most {ReviewWorkflow.MaxNudgeLength} characters";
+            return $"nudgePolicy needs everyDays between 1 and {MaxNudgeEveryDays} and {NudgeRules.MessageRule}";
         }
 
         // Deadlines follow the hard workflow order: data before approval, approval before submission.
@@ -133,6 +161,20 @@ public static class RegionProgressCalculator
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Checks that the conference and the deadlines of a round of <paramref name="cycle"/> lie within
+    /// <see cref="ScheduleYears"/> years of it (a typo such as 0202 or 9999 is refused); null when they do.
+    /// </summary>
+    public static string? ValidateSchedule(int cycle, RegionConfig config)
+    {
+        var earliest = new DateOnly(cycle - ScheduleYears, 1, 1);
+        var latest = new DateOnly(cycle + ScheduleYears, 12, 31);
+        var dates = new[] { config.Conference.Start, config.Conference.End }.OfType<DateOnly>().Concat(config.Deadlines.Values);
+        return dates.Any(d => d < earliest || d > latest)
+            ? $"the conference and the deadlines of a {cycle} round lie between {earliest:yyyy-MM-dd} and {latest:yyyy-MM-dd}"
+            : null;
     }
 
     private static readonly ImmutableSortedDictionary<Milestone, MilestoneStatus> NotStarted =

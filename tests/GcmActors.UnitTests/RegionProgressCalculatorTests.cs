@@ -335,7 +335,7 @@ public class RegionProgressCalculatorTests
     {
         var config = Config(SeedMembers) with { NudgePolicy = new NudgePolicy(true, everyDays, message) };
 
-        Assert.Equal("nudgePolicy needs everyDays between 1 and 90 and a message of at most 1000 characters",
+        Assert.Equal("nudgePolicy needs everyDays between 1 and 90 and a message of 1 to 1000 characters without control characters or bidirectional overrides",
             RegionProgressCalculator.Validate(config, CountryCatalog.Default));
     }
 

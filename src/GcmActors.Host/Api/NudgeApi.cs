@@ -53,23 +53,22 @@ public static class NudgeApi
         string cycle, string region, NudgeRequest? body, HttpContext context, IGrainFactory grains,
         [FromKeyedServices(GcmClock.Key)] TimeProvider time)
     {
-        if (body?.Message is null)
+        if (NudgeRules.ValidateMessage(body?.Message) is { } refusal)
         {
-            return Problems.BadRequest("the body needs a message (and optionally countries; none means every lagging State)");
+            return Problems.BadRequest(refusal + " (and optionally countries; none means every lagging State)");
         }
 
-        var countries = (body.Countries ?? []).Select(c => (c ?? "").Trim().ToUpperInvariant()).ToImmutableArray();
+        var countries = (body!.Countries ?? []).Select(c => (c ?? "").Trim().ToUpperInvariant()).ToImmutableArray();
         var result = await grains.GetGrain<IRegionGrain>(Keys.Region(cycle, region))
-            .SendNudgesAsync(new SendNudges(countries, body.Message, Access.Actor(context.User)));
+            .SendNudgesAsync(new SendNudges(countries, body.Message!, Access.Actor(context.User)));
         if (result.Outcome != Outcome.Applied)
         {
             return Problems.From(result.Outcome, result.Detail);
         }
 
-        if (!result.Deliveries.IsEmpty && result.Deliveries.All(d => d.Outcome == NudgeOutcome.Throttled))
+        if (NudgeRules.RetryAfter(result, time.GetUtcNow()) is { } retryAfter)
         {
-            var retryAfter = result.Deliveries.Min(d => d.RetryAfter!.Value) - time.GetUtcNow();
-            context.Response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            context.Response.Headers.RetryAfter = ((long)retryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
             return Problems.Of(StatusCodes.Status429TooManyRequests,
                 "every State named was nudged by this region too recently; see Retry-After");
         }
@@ -92,22 +91,13 @@ public static class NudgeApi
     public static async Task<Results<NoContent, ProblemHttpResult>> SetWebhookAsync(
         string cycle, string country, WebhookRequest? body, IGrainFactory grains, IConfiguration configuration)
     {
-        var allowHttp = configuration.GetValue<bool>("Gcm:Webhooks:AllowInsecure");
-        if (body is not { Url: { } url, Secret: { } secret }
-            || !Uri.TryCreate(url, UriKind.Absolute, out var uri)
-            || !(uri.Scheme == Uri.UriSchemeHttps || (allowHttp && uri.Scheme == Uri.UriSchemeHttp)))
+        var (webhook, refusal) = NudgeRules.ValidateWebhook(body?.Url, body?.Secret, configuration.GetValue<bool>("Gcm:Webhooks:AllowInsecure"));
+        if (webhook is null)
         {
-            return Problems.BadRequest(allowHttp
-                ? "the body needs an absolute http(s) url and a secret"
-                : "the body needs an absolute https url and a secret");
+            return Problems.BadRequest(refusal!);
         }
 
-        if (secret.Length is < 16 or > 256)
-        {
-            return Problems.BadRequest("the secret has 16 to 256 characters");
-        }
-
-        return await ReviewApi.Review(grains, cycle, country).SetWebhookAsync(new Webhook(uri.ToString(), secret))
+        return await ReviewApi.Review(grains, cycle, country).SetWebhookAsync(webhook)
             ? TypedResults.NoContent()
             : ReviewApi.NoReview(cycle, country);
     }

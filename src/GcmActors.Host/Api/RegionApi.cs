@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Globalization;
 using GcmActors.Contracts;
 using GcmActors.Grains;
 using GcmActors.Host.Security;
@@ -85,6 +86,11 @@ public static class RegionApi
             body.Deadlines,
             [.. body.Members.Value.Select(m => (m?.Country ?? "").Trim().ToUpperInvariant())],
             body.NudgePolicy);
+
+        if (RegionProgressCalculator.ValidateSchedule(int.Parse(cycle, CultureInfo.InvariantCulture), config) is { } schedule)
+        {
+            return Problems.BadRequest(schedule);
+        }
 
         var grain = grains.GetGrain<IRegionGrain>(Keys.Region(cycle, region));
         var result = await grain.ConfigureAsync(new ConfigureRegion(config, Access.Actor(context.User), expected));
