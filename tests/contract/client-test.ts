@@ -101,7 +101,19 @@ async function main(): Promise<void> {
   assert.ok(entries.every((e) => e.actor === "ministry:LBN"));
   assert.ok(entries.some((e) => e.field.includes("data-collected") && e.to === "completed"), JSON.stringify(entries));
 
-  console.log("generated client: 9 exchanges as the contract says");
+  // One entry per page: a Link to the next page, which starts after this entry's sequence.
+  const first = await getReviewHistory({ client: ministry, path: { cycle, country: "LBN" }, query: { limit: 1 } });
+  assert.equal(first.response.status, 200);
+  assert.equal(first.data?.length, 1);
+  const sequence = first.data[0]!.sequence;
+  assert.match(first.response.headers.get("link") ?? "", new RegExp(`[?&]after=${sequence}\\b.*>; rel="next"$`));
+  const second = await getReviewHistory({ client: ministry, path: { cycle, country: "LBN" }, query: { limit: 1, after: sequence } });
+  assert.equal(second.response.status, 200);
+  assert.ok(second.data?.[0] && second.data[0].sequence > sequence);
+  const badPage = await getReviewHistory({ client: ministry, path: { cycle, country: "LBN" }, query: { limit: 0 } });
+  assert.equal(badPage.response.status, 400);
+
+  console.log("generated client: 12 exchanges as the contract says");
 }
 
 main().catch((error: unknown) => {

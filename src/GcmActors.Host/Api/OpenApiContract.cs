@@ -46,6 +46,13 @@ public static class OpenApiContract
         ["Nudges"] = "Co-organizers' reminders to lagging States, the ministries' inboxes and webhooks.",
     };
 
+    /// <summary>Types that only ever appear in answers (never in a request body).</summary>
+    private static readonly HashSet<Type> s_answers =
+    [
+        typeof(ReviewView), typeof(MilestoneRecord), typeof(HistoryEntry), typeof(RegionProgress), typeof(MemberProgress),
+        typeof(StatusCounts), typeof(Nudge), typeof(NudgeDelivery), typeof(NudgeResult), typeof(Evidence),
+    ];
+
     public static void Configure(OpenApiOptions options)
     {
         options.AddDocumentTransformer(DescribeDocument);
@@ -187,6 +194,12 @@ public static class OpenApiContract
     private static Task DescribeSchema(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
     {
         var type = context.JsonTypeInfo.Type;
+        if (s_answers.Contains(type) && schema.Properties is { Count: > 0 } properties)
+        {
+            // Answers always carry every property (null where there is nothing), defaults or not.
+            schema.Required = new HashSet<string>(properties.Keys, StringComparer.Ordinal);
+        }
+
         if (type.IsEnum || type == typeof(MemberRef))
         {
             Describe(schema, type);
