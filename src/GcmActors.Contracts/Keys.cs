@@ -9,6 +9,9 @@ namespace GcmActors.Contracts;
 /// </summary>
 public static partial class Keys
 {
+    /// <summary>The key of the one catalog grain.</summary>
+    public const string Catalog = "all";
+
     public static string Review(string cycle, string country) => $"{cycle}/{country}";
 
     public static string Region(string cycle, string region) => $"{cycle}/{region}";

@@ -58,6 +58,7 @@ public sealed class RegionGrain(
         if (_state.Current.Config is not null)
         {
             await LoadMembersAsync();
+            await Catalog().RegisterRoundAsync(this.GetPrimaryKeyString());
         }
     }
 
@@ -83,6 +84,8 @@ public sealed class RegionGrain(
         board.Withdraw(this.GetPrimaryKeyString());
         return Task.CompletedTask;
     }
+
+    private ICatalogGrain Catalog() => GrainFactory.GetGrain<ICatalogGrain>(Keys.Catalog);
 
     public Task<RegionConfig?> GetConfigAsync() => Task.FromResult(_state.Current.Config);
 
@@ -124,6 +127,10 @@ public sealed class RegionGrain(
         }
 
         await Task.WhenAll(removed.Select(c => Review(c).LeaveRegionAsync(key)));
+
+        // Listed before it is stored: a round the catalog lists but that failed to store reads as not configured
+        // (discovery skips it), whereas the other order could leave a stored round unlisted until it reactivates.
+        await Catalog().RegisterRoundAsync(key);
 
         var result = await _state.UpdateAsync(state =>
         {

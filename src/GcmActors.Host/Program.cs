@@ -26,6 +26,7 @@ app.UseGcmApi();
 app.MapRegionApi();
 app.MapReviewApi();
 app.MapNudgeApi();
+app.MapDiscoveryApi();
 app.MapDashboard();
 app.Run();
 return 0;

@@ -27,7 +27,7 @@ public static class NudgeApi
             .Contract(new() { Example = Examples.Nudge }).RequireAuthorization(Access.WriteRegion);
 
         var inbox = app.MapGroup("/api/cycles/{cycle:cycle}/reviews/{country:iso3}/nudges").WithTags("Nudges");
-        inbox.MapGet("", GetInboxAsync)
+        inbox.MapRead("", GetInboxAsync)
             .WithName("GetNudges").WithSummary("Read a ministry's nudge inbox")
             .WithDescription("The State's nudges, newest first. The ministry of that State, or admin.")
             .RequireAuthorization(Access.WriteReview);

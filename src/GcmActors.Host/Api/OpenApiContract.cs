@@ -23,8 +23,20 @@ public sealed record ContractMetadata
     /// <summary>A request body that is valid, shown in the document and checked against its schema by the linters.</summary>
     public object? Example { get; init; }
 
-    /// <summary>Paginated with <c>?limit=</c> and <c>?after=</c>; 200 carries <c>Link: &lt;...&gt;; rel="next"</c>.</summary>
-    public bool Paginated { get; init; }
+    /// <summary>Paginated with <c>?limit=</c> and <c>?after=</c> this cursor; 200 carries <c>Link: &lt;...&gt;; rel="next"</c>.</summary>
+    public PageCursor Paginated { get; init; }
+}
+
+/// <summary>What <c>?after=</c> of a paginated list names.</summary>
+public enum PageCursor
+{
+    None,
+
+    /// <summary>A history entry's sequence number.</summary>
+    Sequence,
+
+    /// <summary>An ISO 3166-1 alpha-3 code in upper case.</summary>
+    Country,
 }
 
 /// <summary>
@@ -67,10 +79,17 @@ public static class OpenApiContract
             Title = "GcmActors API",
             Version = "v1",
             Description = "How each State prepares its voluntary GCM review, and how each regional review round progresses. "
-                + "Errors are RFC 9457 problem details with a stable type (urn:gcm-actors:problem:*).",
+                + "Errors are RFC 9457 problem details with a stable type (urn:gcm-actors:problem:*). "
+                + "Every GET also answers HEAD (the same status and headers, no body).",
             Contact = new OpenApiContact { Name = "GcmActors maintainers", Url = new Uri("https://github.com/gcm-actors/gcm-actors") },
             License = new OpenApiLicense { Name = "MIT", Identifier = "MIT" },
         };
+        // HEAD is answered wherever GET is; listed twice, every generated client would have each read twice.
+        foreach (var path in document.Paths.Values.OfType<OpenApiPathItem>())
+        {
+            path.Operations?.Remove(HttpMethod.Head);
+        }
+
         foreach (var server in document.Servers ?? [])
         {
             server.Url = server.Url?.TrimEnd('/');
@@ -162,7 +181,7 @@ public static class OpenApiContract
             AddProblem(operation, document, StatusCodes.Status412PreconditionFailed);
         }
 
-        if (contract.Paginated)
+        if (contract.Paginated is not PageCursor.None)
         {
             // The handlers read the query as text to answer a bad one with a problem; the contract is integers.
             foreach (var query in (operation.Parameters ?? []).OfType<OpenApiParameter>().Where(p => p.In == ParameterLocation.Query))
@@ -170,7 +189,9 @@ public static class OpenApiContract
                 (query.Description, query.Schema) = query.Name switch
                 {
                     "limit" => ("Entries per page: 1 to 1000, 100 when left out.", new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "1", Maximum = "1000" }),
-                    "after" => ("The sequence after which the page starts: the last one of the previous page.", new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "0" }),
+                    "after" when contract.Paginated is PageCursor.Sequence =>
+                        ("The sequence after which the page starts: the last one of the previous page.", new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "0" }),
+                    "after" => ("The ISO3 code after which the page starts: the last one of the previous page.", new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[A-Z]{3}$" }),
                     _ => (query.Description, query.Schema),
                 };
             }
@@ -306,6 +327,12 @@ public static class OpenApiContract
 /// <summary>The route table's vocabulary: an endpoint's problems and contract on one line.</summary>
 public static class EndpointContract
 {
+    private static readonly string[] s_read = [HttpMethods.Get, HttpMethods.Head];
+
+    /// <summary>A read: GET, and HEAD for the same headers without the body (the server drops the body of a HEAD).</summary>
+    public static RouteHandlerBuilder MapRead(this IEndpointRouteBuilder app, string pattern, Delegate handler) =>
+        app.MapMethods(pattern, s_read, handler);
+
     /// <summary>The problems an endpoint returns beyond those <see cref="OpenApiContract"/> derives.</summary>
     public static TBuilder Problems<TBuilder>(this TBuilder builder, params int[] statuses) where TBuilder : IEndpointConventionBuilder
     {

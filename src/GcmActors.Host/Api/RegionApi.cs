@@ -15,7 +15,7 @@ public static class RegionApi
     {
         var group = app.MapGroup("/api/cycles/{cycle:cycle}/regions/{region:region}").WithTags("Regions");
 
-        group.MapGet("", GetProgressAsync)
+        group.MapRead("", GetProgressAsync)
             .WithName("GetRegionProgress").WithSummary("Read a round's progress")
             .WithDescription("The dashboard document: members, counts per milestone and status, who lags and by how many days, days to the conference.")
             .Produces<RegionProgress>(StatusCodes.Status200OK, "application/json")
@@ -107,7 +107,7 @@ public static class RegionApi
     {
         context.Response.Headers.ETag = document.ETag;
         context.Response.Headers.CacheControl = "no-cache";
-        if (HttpMethods.IsGet(context.Request.Method) && Http.IfNoneMatch(context.Request, document.ETag))
+        if ((HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)) && Http.IfNoneMatch(context.Request, document.ETag))
         {
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }

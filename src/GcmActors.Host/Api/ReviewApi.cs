@@ -12,16 +12,16 @@ public static class ReviewApi
     {
         var group = app.MapGroup("/api/cycles/{cycle:cycle}/reviews/{country:iso3}").WithTags("Reviews");
 
-        group.MapGet("", GetAsync)
+        group.MapRead("", GetAsync)
             .WithName("GetReview").WithSummary("Read one State's review")
             .WithDescription("Milestones, evidence, participation and regions of one State's review. The ETag is the version.")
             .Contract(new() { ConditionalRead = true }).RequireAuthorization(Access.Read);
 
-        group.MapGet("/history", GetHistoryAsync)
+        group.MapRead("/history", GetHistoryAsync)
             .WithName("GetReviewHistory").WithSummary("Read a review's audit trail")
             .WithDescription("Every accepted change of the review, oldest first, one page at a time: who made it, when, "
                 + "from what to what. ?limit= (default 100, at most 1000) and ?after= a sequence; Link rel=\"next\" while there is more.")
-            .Contract(new() { Paginated = true })
+            .Contract(new() { Paginated = PageCursor.Sequence })
             .RequireAuthorization(Access.Read);
 
         group.MapPost("/milestones/{milestone:milestone}", RecordMilestoneAsync)
