@@ -107,6 +107,25 @@ public sealed class DiscoveryTests(HostFixture fixture)
     }
 
     [Fact]
+    public async Task HttpFile_HasARequestForEveryOperationOfTheDocument()
+    {
+        using var client = Host.CreateClient();
+        var document = (await client.GetFromJsonAsync<JsonObject>("/openapi/v1.json"))!;
+        var file = Path.Combine(Path.GetDirectoryName(HostProcess.HostDll)!, "..", "..", "..", "GcmActors.Host.http");
+        var requests = File.ReadAllLines(file)
+            .Select(line => System.Text.RegularExpressions.Regex.Match(line, @"^(GET|HEAD|POST|PUT|DELETE) \{\{host\}\}([^?\s]+)"))
+            .Where(m => m.Success).Select(m => (Method: m.Groups[1].Value, Path: m.Groups[2].Value)).ToList();
+
+        var missing = document["paths"]!.AsObject()
+            .SelectMany(p => p.Value!.AsObject().Select(o => (Method: o.Key.ToUpperInvariant(), Template: p.Key)))
+            .Where(o => !requests.Any(r => r.Method == o.Method
+                && System.Text.RegularExpressions.Regex.IsMatch(r.Path, "^" + System.Text.RegularExpressions.Regex.Replace(o.Template, @"\{[^}]+\}", "[^/]+") + "$")))
+            .ToList();
+
+        Assert.True(missing.Count == 0, "not in GcmActors.Host.http: " + string.Join(", ", missing));
+    }
+
+    [Fact]
     public async Task Head_OnEveryGetOfTheDocument_AnswersTheSameStatusAndHeadersWithoutABody()
     {
         using var ministry = Host.CreateClient(Host.Token("ministry", "LBN"));
