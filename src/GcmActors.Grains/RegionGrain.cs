@@ -92,13 +92,13 @@ public sealed class RegionGrain(
     public async Task<RegionResult> ConfigureAsync(ConfigureRegion command)
     {
         var config = command.Config;
-        if (RegionProgressCalculator.Validate(config, countries) is { } invalid)
+        if (RegionRules.Validate(config, countries) is { } invalid)
         {
             return new RegionResult(Outcome.Invalid, _state.Current.Version, invalid);
         }
 
         var current = _state.Current;
-        if (current.Config is { } existing && SameConfig(existing, config))
+        if (current.Config is { } existing && RegionRules.SameConfig(existing, config))
         {
             return new RegionResult(Outcome.Unchanged, current.Version);
         }
@@ -329,12 +329,4 @@ public sealed class RegionGrain(
     }
 
     private IReviewGrain Review(string country) => GrainFactory.GetGrain<IReviewGrain>(Keys.Review(Cycle, country));
-
-    private static bool SameConfig(RegionConfig a, RegionConfig b) =>
-        a.Name == b.Name
-        && a.CoOrganizers.SequenceEqual(b.CoOrganizers)
-        && a.Conference == b.Conference
-        && a.Deadlines.SequenceEqual(b.Deadlines)
-        && a.Members.SequenceEqual(b.Members)
-        && a.NudgePolicy == b.NudgePolicy;
 }

@@ -32,7 +32,7 @@ public static class ReviewWorkflow
     public const int MaxListLength = 100;
 
     /// <summary>Dependent milestone, and the milestone that must be completed before it can be.</summary>
-    private static readonly (Milestone Dependent, Milestone Prerequisite)[] s_prerequisites =
+    public static readonly IReadOnlyList<(Milestone Dependent, Milestone Prerequisite)> Prerequisites =
     [
         (Milestone.Approved, Milestone.DataCollected),
         (Milestone.Submitted, Milestone.Approved),
@@ -245,7 +245,7 @@ public static class ReviewWorkflow
             return $"reopening the completed milestone '{slug}' needs a reason";
         }
 
-        foreach (var (dependent, prerequisite) in s_prerequisites)
+        foreach (var (dependent, prerequisite) in Prerequisites)
         {
             if (update.Status == MilestoneStatus.Completed && update.Milestone == dependent
                 && state[prerequisite].Status != MilestoneStatus.Completed)

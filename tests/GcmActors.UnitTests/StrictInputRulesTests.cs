@@ -67,7 +67,7 @@ public class StrictInputRulesTests
         var config = new RegionConfig("Round", [], new Conference(DateOnly.Parse(start), DateOnly.Parse(end), ConferenceModality.Virtual),
             ImmutableSortedDictionary<Milestone, DateOnly>.Empty, []);
 
-        Assert.Equal(accepted, RegionProgressCalculator.ValidateSchedule(2020, config) is null);
+        Assert.Equal(accepted, RegionRules.ValidateSchedule(2020, config) is null);
     }
 
     [Fact]
@@ -77,7 +77,7 @@ public class StrictInputRulesTests
             ImmutableSortedDictionary<Milestone, DateOnly>.Empty.Add(Milestone.Approved, new DateOnly(202, 9, 29)), []);
 
         Assert.Equal("the conference and the deadlines of a 2020 round lie between 2017-01-01 and 2023-12-31",
-            RegionProgressCalculator.ValidateSchedule(2020, config));
+            RegionRules.ValidateSchedule(2020, config));
     }
 
     [Fact]
@@ -86,10 +86,10 @@ public class StrictInputRulesTests
         RegionConfig With(IEnumerable<string> coOrganizers) => new("Round", [.. coOrganizers],
             new Conference(null, null, ConferenceModality.Undecided), ImmutableSortedDictionary<Milestone, DateOnly>.Empty, ["LBN"]);
 
-        Assert.Null(RegionProgressCalculator.Validate(With(Enumerable.Repeat(new string('x', 100), 20)), CountryCatalog.Default));
-        Assert.NotNull(RegionProgressCalculator.Validate(With(Enumerable.Repeat("x", 21)), CountryCatalog.Default));
-        Assert.NotNull(RegionProgressCalculator.Validate(With([new string('x', 101)]), CountryCatalog.Default));
-        Assert.NotNull(RegionProgressCalculator.Validate(With(["I\u202EOM"]), CountryCatalog.Default));
+        Assert.Null(RegionRules.Validate(With(Enumerable.Repeat(new string('x', 100), 20)), CountryCatalog.Default));
+        Assert.NotNull(RegionRules.Validate(With(Enumerable.Repeat("x", 21)), CountryCatalog.Default));
+        Assert.NotNull(RegionRules.Validate(With([new string('x', 101)]), CountryCatalog.Default));
+        Assert.NotNull(RegionRules.Validate(With(["I\u202EOM"]), CountryCatalog.Default));
     }
 
     [Fact]

@@ -3,13 +3,9 @@ using GcmActors.Contracts;
 using GcmActors.Host.Faults;
 using GcmActors.Host.Hosting;
 using GcmActors.Host.Security;
-using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Timeouts;
-using Microsoft.IdentityModel.Tokens;
 using Scalar.AspNetCore;
 
 namespace GcmActors.Host.Api;
@@ -65,39 +61,6 @@ public static class ApiSetup
         builder.Services.AddHealthChecks();
         builder.Services.AddOpenApi(OpenApiContract.Configure);
 
-        var tokens = Tokens.LoadOrCreate(options.DataPath);
-        builder.Services.AddSingleton(tokens);
-        var auth = builder.Configuration.GetSection("Gcm:Auth");
-        var audience = auth["Audience"] is { Length: > 0 } a ? a : Tokens.Issuer;
-        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
-        {
-            o.MapInboundClaims = false;
-            if (auth["Authority"] is { Length: > 0 } authority)
-            {
-                // A deployment that trusts an external OpenID Connect authority: its tokens carry role and scope.
-                o.Authority = authority;
-                o.Audience = audience;
-                o.TokenValidationParameters.RoleClaimType = Tokens.RoleClaim;
-                o.TokenValidationParameters.ClockSkew = Tokens.ClockSkew;
-            }
-            else
-            {
-                o.TokenValidationParameters = new TokenValidationParameters
-                {
-                    ValidIssuer = Tokens.Issuer,
-                    ValidAudience = audience,
-                    IssuerSigningKey = tokens.Key,
-                    RoleClaimType = Tokens.RoleClaim,
-                    NameClaimType = "sub",
-                    ClockSkew = Tokens.ClockSkew,
-                };
-            }
-        });
-        builder.Services.AddAuthorization(Access.AddPolicies);
-        builder.Services.AddSingleton<IAuthorizationHandler, ScopeHandler>();
-        builder.Services.AddSingleton<IAuthorizationHandler, ReadHandler>();
-        builder.Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
-        builder.Services.AddSingleton(new ReadAccess { Mode = auth["RequireTokenForReads"] ?? "auto" });
         return builder;
     }
 

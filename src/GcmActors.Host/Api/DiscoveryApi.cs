@@ -31,23 +31,7 @@ public static class DiscoveryApi
 
     public const int MaxReviewPage = 1000;
 
-    public static IEndpointRouteBuilder MapDiscoveryApi(this IEndpointRouteBuilder app)
-    {
-        var cycles = app.MapGroup("/api/cycles").WithTags("Discovery").RequireAuthorization(Security.Access.Read);
-        cycles.MapRead("", GetCyclesAsync).WithName("ListCycles").WithSummary("List the review cycles")
-            .WithDescription("Every review cycle that has a regional round, with the slugs of its rounds.");
-        cycles.MapRead("/{cycle:cycle}/regions", GetRoundsAsync).WithName("ListRegions").WithSummary("List a cycle's rounds")
-            .WithDescription("The regional rounds of a cycle with their summary figures: members, participating, submitted, lagging.");
-        cycles.MapRead("/{cycle:cycle}/reviews", GetReviewsAsync).WithName("ListReviews").WithSummary("List a cycle's reviews")
-            .WithDescription("The reviews of a cycle by ISO3 code, with the rounds that count each one and its version, one page at a time: "
-                + "?limit= (default 100, at most 1000) and ?after= an ISO3 code; Link rel=\"next\" while there is more.")
-            .Contract(new() { Paginated = PageCursor.Country });
-        app.MapRead("/api/countries", GetCountries).WithTags("Discovery").WithName("ListCountries").WithSummary("List the countries")
-            .WithDescription("The ISO 3166-1 alpha-3 codes the API accepts, with English short names.")
-            .RequireAuthorization(Security.Access.Read);
-        return app;
-    }
-
+    [EndpointDescription("Every review cycle that has a regional round, with the slugs of its rounds.")]
     public static async Task<Ok<ImmutableArray<CycleSummary>>> GetCyclesAsync(IGrainFactory grains)
     {
         var rounds = await grains.GetGrain<ICatalogGrain>(Keys.Catalog).GetRoundsAsync();
@@ -55,6 +39,7 @@ public static class DiscoveryApi
             .Select(g => new CycleSummary(g.Key, [.. g.Select(k => k.Part)])).ToImmutableArray());
     }
 
+    [EndpointDescription("The regional rounds of a cycle with their summary figures: members, participating, submitted, lagging.")]
     public static async Task<Results<Ok<ImmutableArray<RoundSummary>>, ProblemHttpResult>> GetRoundsAsync(
         string cycle, IGrainFactory grains, RegionDocumentBoard board, [FromKeyedServices(GcmClock.Key)] TimeProvider time)
     {
@@ -66,6 +51,7 @@ public static class DiscoveryApi
                 r.SubmittedShare, r.Lagging.Length, r.Version, $"/api/cycles/{r.Cycle}/regions/{r.Region}")).ToImmutableArray());
     }
 
+    [EndpointDescription("The reviews of a cycle by ISO3 code, with the rounds that count each one and its version, one page at a time: ?limit= (default 100, at most 1000) and ?after= an ISO3 code; Link rel=\"next\" while there is more.")]
     public static async Task<Results<Ok<ImmutableArray<ReviewSummary>>, ProblemHttpResult>> GetReviewsAsync(
         string cycle, HttpContext context, IGrainFactory grains, RegionDocumentBoard board, [FromKeyedServices(GcmClock.Key)] TimeProvider time,
         string? limit = null, string? after = null)
@@ -100,13 +86,14 @@ public static class DiscoveryApi
         return TypedResults.Ok(reviews.ToImmutableArray());
     }
 
+    [EndpointDescription("The ISO 3166-1 alpha-3 codes the API accepts, with English short names.")]
     public static Ok<ImmutableArray<CountryEntry>> GetCountries(CountryCatalog countries) =>
         TypedResults.Ok(countries.All.Select(c => new CountryEntry(c.Code, c.Name)).ToImmutableArray());
 
     private static bool TryPage(string? limit, string? after, out int take, out string? from)
     {
         from = after;
-        return Http.TryPageQuery(limit, null, DefaultReviewPage, MaxReviewPage, out take, out _)
+        return Paging.TryQuery(limit, null, DefaultReviewPage, MaxReviewPage, out take, out _)
             && (after is null || (Keys.IsCountryShape(after) && after == after.ToUpperInvariant()));
     }
 

@@ -16,39 +16,7 @@ public sealed record WebhookRequest(string? Url, string? Secret);
 /// <summary>Co-organizers nudge States that lag; each ministry reads (and acknowledges) its own inbox.</summary>
 public static class NudgeApi
 {
-    public static IEndpointRouteBuilder MapNudgeApi(this IEndpointRouteBuilder app)
-    {
-        app.MapPost("/api/cycles/{cycle:cycle}/regions/{region:region}/nudges", SendAsync)
-            .WithTags("Nudges").WithName("SendNudges").WithSummary("Nudge States")
-            .WithDescription("Nudges the named member States, or every lagging one when none are named. The co-organizer of that "
-                + "region, or admin. A region nudges a State at most once a day: a repeat is a duplicate, another message is "
-                + "throttled, and 429 with Retry-After when every State named is throttled.")
-            .Problems(StatusCodes.Status429TooManyRequests)
-            .Contract(new() { Example = Examples.Nudge }).RequireAuthorization(Access.WriteRegion);
-
-        var inbox = app.MapGroup("/api/cycles/{cycle:cycle}/reviews/{country:iso3}/nudges").WithTags("Nudges");
-        inbox.MapRead("", GetInboxAsync)
-            .WithName("GetNudges").WithSummary("Read a ministry's nudge inbox")
-            .WithDescription("The State's nudges, newest first. The ministry of that State, or admin.")
-            .RequireAuthorization(Access.WriteReview);
-        inbox.MapPost("/{id}/acknowledge", AcknowledgeAsync)
-            .WithName("AcknowledgeNudge").WithSummary("Mark a nudge as read")
-            .WithDescription("Marks a nudge of the inbox as read. The ministry of that State, or admin.")
-            .RequireAuthorization(Access.WriteReview);
-
-        var webhook = app.MapGroup("/api/cycles/{cycle:cycle}/reviews/{country:iso3}/webhook").WithTags("Nudges");
-        webhook.MapPut("", SetWebhookAsync)
-            .WithName("SetWebhook").WithSummary("Register the nudge webhook")
-            .WithDescription("Registers the HTTPS endpoint that receives this State's nudges, signed with the given secret "
-                + "(Gcm-Signature: t=..,v1=hex HMAC-SHA256 of \"{t}.{body}\"). The ministry of that State, or admin.")
-            .Contract(new() { Example = Examples.Webhook }).RequireAuthorization(Access.WriteReview);
-        webhook.MapDelete("", DeleteWebhookAsync)
-            .WithName("DeleteWebhook").WithSummary("Remove the nudge webhook")
-            .WithDescription("Stops webhook deliveries of nudges. The ministry of that State, or admin.")
-            .RequireAuthorization(Access.WriteReview);
-        return app;
-    }
-
+    [EndpointDescription("Nudges the named member States, or every lagging one when none are named. The co-organizer of that region, or admin. A region nudges a State at most once a day: a repeat is a duplicate, another message is throttled, and 429 with Retry-After when every State named is throttled.")]
     public static async Task<Results<Ok<NudgeResult>, ProblemHttpResult>> SendAsync(
         string cycle, string region, NudgeRequest? body, HttpContext context, IGrainFactory grains,
         [FromKeyedServices(GcmClock.Key)] TimeProvider time)
@@ -59,7 +27,7 @@ public static class NudgeApi
         }
 
         var countries = (body!.Countries ?? []).Select(c => (c ?? "").Trim().ToUpperInvariant()).ToImmutableArray();
-        var result = await grains.GetGrain<IRegionGrain>(Keys.Region(cycle, region))
+        var result = await Resources.Round(grains, cycle, region)
             .SendNudgesAsync(new SendNudges(countries, body.Message!, Access.Actor(context.User)));
         if (result.Outcome != Outcome.Applied)
         {
@@ -76,18 +44,21 @@ public static class NudgeApi
         return TypedResults.Ok(result);
     }
 
+    [EndpointDescription("The State's nudges, newest first. The ministry of that State, or admin.")]
     public static async Task<Results<Ok<ImmutableArray<Nudge>>, ProblemHttpResult>> GetInboxAsync(
         string cycle, string country, IGrainFactory grains) =>
-        await ReviewApi.Review(grains, cycle, country).GetNudgesAsync() is { } nudges
+        await Resources.Review(grains, cycle, country).GetNudgesAsync() is { } nudges
             ? TypedResults.Ok(nudges)
-            : ReviewApi.NoReview(cycle, country);
+            : Resources.NoReview(cycle, country);
 
+    [EndpointDescription("Marks a nudge of the inbox as read. The ministry of that State, or admin.")]
     public static async Task<Results<Ok<Nudge>, ProblemHttpResult>> AcknowledgeAsync(
         string cycle, string country, string id, HttpContext context, IGrainFactory grains) =>
-        await ReviewApi.Review(grains, cycle, country).AcknowledgeNudgeAsync(id, Access.Actor(context.User)) is { } nudge
+        await Resources.Review(grains, cycle, country).AcknowledgeNudgeAsync(id, Access.Actor(context.User)) is { } nudge
             ? TypedResults.Ok(nudge)
             : Problems.NotFound($"no nudge '{id}' in the inbox of {country.ToUpperInvariant()}");
 
+    [EndpointDescription("Registers the HTTPS endpoint that receives this State's nudges, signed with the given secret (Gcm-Signature: t=..,v1=hex HMAC-SHA256 of \"{t}.{body}\"). The ministry of that State, or admin.")]
     public static async Task<Results<NoContent, ProblemHttpResult>> SetWebhookAsync(
         string cycle, string country, WebhookRequest? body, IGrainFactory grains, IConfiguration configuration)
     {
@@ -97,13 +68,14 @@ public static class NudgeApi
             return Problems.BadRequest(refusal!);
         }
 
-        return await ReviewApi.Review(grains, cycle, country).SetWebhookAsync(webhook)
+        return await Resources.Review(grains, cycle, country).SetWebhookAsync(webhook)
             ? TypedResults.NoContent()
-            : ReviewApi.NoReview(cycle, country);
+            : Resources.NoReview(cycle, country);
     }
 
+    [EndpointDescription("Stops webhook deliveries of nudges. The ministry of that State, or admin.")]
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteWebhookAsync(string cycle, string country, IGrainFactory grains) =>
-        await ReviewApi.Review(grains, cycle, country).SetWebhookAsync(null)
+        await Resources.Review(grains, cycle, country).SetWebhookAsync(null)
             ? TypedResults.NoContent()
-            : ReviewApi.NoReview(cycle, country);
+            : Resources.NoReview(cycle, country);
 }

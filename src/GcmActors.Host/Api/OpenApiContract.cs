@@ -117,6 +117,11 @@ public static class OpenApiContract
         var policy = contract.Policy ?? metadata.OfType<IAuthorizeData>().Select(a => a.Policy).LastOrDefault(p => p is not null);
         var document = context.Document!;
         operation.Responses ??= [];
+        if (metadata.OfType<Microsoft.AspNetCore.Http.Metadata.ITagsMetadata>().LastOrDefault()?.Tags is [.., var innermost])
+        {
+            // Groups nest (the inbox within its review), outer conventions first: an operation takes the innermost tag only.
+            operation.Tags = new HashSet<OpenApiTagReference> { new(innermost, document) };
+        }
 
         if (policy is not null)
         {
@@ -343,6 +348,10 @@ public static class EndpointContract
 
         return builder;
     }
+
+    /// <summary>The endpoint's name (its operationId) and a summary of a few words.</summary>
+    public static TBuilder Named<TBuilder>(this TBuilder builder, string name, string summary) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithName(name).WithSummary(summary);
 
     public static TBuilder Contract<TBuilder>(this TBuilder builder, ContractMetadata contract) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(contract);

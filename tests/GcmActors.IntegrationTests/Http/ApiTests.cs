@@ -23,7 +23,7 @@ public sealed class ApiTests(HostFixture fixture)
     {
         var cycle = NewCycle();
         using var admin = Host.CreateClient(Host.Token("admin"));
-        var response = await Api.PutRegionAsync(admin, cycle, "arab", Api.Round(cycle, members));
+        var response = await Api.PutRegionAsync(admin, cycle, "arab", Api.RoundFor(cycle, members));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return cycle;
     }
@@ -139,7 +139,7 @@ public sealed class ApiTests(HostFixture fixture)
         var cycle = NewCycle();
         using var client = ClientFor(role, scope);
 
-        var response = await Api.PutRegionAsync(client, cycle, "arab", Api.Round(cycle, "LBN", "JOR"));
+        var response = await Api.PutRegionAsync(client, cycle, "arab", Api.RoundFor(cycle, "LBN", "JOR"));
 
         if (expected == HttpStatusCode.OK)
         {
@@ -284,12 +284,12 @@ public sealed class ApiTests(HostFixture fixture)
         var cycle = NewCycle();
         using var admin = Host.CreateClient(Host.Token("admin"));
 
-        var unknownMember = await Api.PutRegionAsync(admin, cycle, "arab", Api.Round(cycle, "LBN", "XYZ"));
+        var unknownMember = await Api.PutRegionAsync(admin, cycle, "arab", Api.RoundFor(cycle, "LBN", "XYZ"));
         var noMembers = await admin.PutAsync($"/api/cycles/{cycle}/regions/arab",
             new StringContent("{\"name\":\"x\",\"conference\":{\"modality\":\"virtual\"},\"deadlines\":{}}", Encoding.UTF8, "application/json"));
         var badModality = await admin.PutAsync($"/api/cycles/{cycle}/regions/arab",
             new StringContent("{\"name\":\"x\",\"conference\":{\"modality\":\"zoom\"},\"deadlines\":{},\"members\":[]}", Encoding.UTF8, "application/json"));
-        var badRegion = await Api.PutRegionAsync(admin, cycle, "Arab Region", Api.Round(cycle, "LBN"));
+        var badRegion = await Api.PutRegionAsync(admin, cycle, "Arab Region", Api.RoundFor(cycle, "LBN"));
 
         await Api.AssertProblemAsync(unknownMember, HttpStatusCode.BadRequest);
         await Api.AssertProblemAsync(noMembers, HttpStatusCode.BadRequest);

@@ -36,22 +36,11 @@ public sealed class DiscoveryTests(HostFixture fixture)
     public async Task Reviews_ArePagedByIso3Code_WithALinkToTheNextPage_UntilTheLast()
     {
         using var client = Host.CreateClient();
-        var countries = new List<string>();
-        var next = "/api/cycles/2020/reviews?limit=5";
-        var pages = 0;
-        while (next is not null)
-        {
-            var response = await client.GetAsync(next);
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            var page = (await response.Content.ReadFromJsonAsync<JsonArray>())!;
-            countries.AddRange(page.Select(r => (string)r!["country"]!));
-            next = response.Headers.TryGetValues("Link", out var links)
-                ? links.Single().Split(';')[0].Trim('<', '>', ' ')
-                : null;
-            pages++;
-        }
 
-        Assert.Equal(5, pages);
+        var pages = await Api.PagesAsync(client, "/api/cycles/2020/reviews?limit=5");
+
+        var countries = pages.SelectMany(p => p.Select(r => (string)r!["country"]!)).ToList();
+        Assert.Equal(5, pages.Count);
         Assert.Equal(22, countries.Count);
         Assert.Equal(countries.Order(StringComparer.Ordinal), countries);
         Assert.Contains("LBN", countries);
@@ -62,8 +51,8 @@ public sealed class DiscoveryTests(HostFixture fixture)
     {
         var cycle = Interlocked.Increment(ref s_cycle).ToString(System.Globalization.CultureInfo.InvariantCulture);
         using var admin = Host.CreateClient(Host.Token("admin"));
-        Assert.Equal(HttpStatusCode.OK, (await Api.PutRegionAsync(admin, cycle, "arab", Api.Round(cycle, "MAR", "TUN"))).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await Api.PutRegionAsync(admin, cycle, "africa", Api.Round(cycle, "MAR", "NGA"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Api.PutRegionAsync(admin, cycle, "arab", Api.RoundFor(cycle, "MAR", "TUN"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Api.PutRegionAsync(admin, cycle, "africa", Api.RoundFor(cycle, "MAR", "NGA"))).StatusCode);
         using var morocco = Host.CreateClient(Host.Token("ministry", "MAR"));
         var recorded = await Api.PostMilestoneAsync(morocco, cycle, "MAR", "template-shared", new { status = "completed" });
         var version = (long)(await recorded.Content.ReadFromJsonAsync<JsonObject>())!["version"]!;
@@ -150,41 +139,37 @@ public sealed class DiscoveryTests(HostFixture fixture)
 }
 
 /// <summary>A store written before rounds were catalogued: the seeded round is listed once the host starts on it.</summary>
-public sealed class DiscoveryOfAnOlderStoreTests : IAsyncLifetime
+public sealed class DiscoveryOfAnOlderStoreTests
 {
-    private readonly string _data = Path.Combine(Path.GetTempPath(), "gcm-discovery-" + Guid.NewGuid().ToString("N"));
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public Task DisposeAsync()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_data, recursive: true);
-        return Task.CompletedTask;
-    }
-
     [Fact]
     public async Task AStoreWithoutACatalog_ListsItsSeededRoundAfterARestart()
     {
-        await using (var first = await HostProcess.StartAsync(_data))
+        var data = Path.Combine(Path.GetTempPath(), "gcm-discovery-" + Guid.NewGuid().ToString("N"));
+        try
         {
-            await first.StopAsync();
-        }
+            await using (var first = await HostProcess.StartAsync(data))
+            {
+                await first.StopAsync();
+            }
 
-        // What an older release left: the round and its reviews, no catalog row.
-        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection(GcmActors.Host.Hosting.SqliteStore.ConnectionString(Path.Combine(_data, "gcm.db"))))
+            // What an older release left: the round and its reviews, no catalog row.
+            await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection(GcmActors.Host.Hosting.SqliteStore.ConnectionString(Path.Combine(data, "gcm.db"))))
+            {
+                await connection.OpenAsync();
+                await using var delete = connection.CreateCommand();
+                delete.CommandText = "DELETE FROM OrleansStorage WHERE GrainIdExtensionString = 'all'";
+                Assert.Equal(1, await delete.ExecuteNonQueryAsync());
+            }
+
+            await using var second = await HostProcess.StartAsync(data);
+            using var client = second.CreateClient();
+
+            Assert.Equal("""[{"cycle":"2020","regions":["arab"]}]""", await client.GetStringAsync("/api/cycles"));
+        }
+        finally
         {
-            await connection.OpenAsync();
-            await using var delete = connection.CreateCommand();
-            delete.CommandText = "DELETE FROM OrleansStorage WHERE GrainIdExtensionString = 'all'";
-            Assert.Equal(1, await delete.ExecuteNonQueryAsync());
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(data, recursive: true);
         }
-
-        await using var second = await HostProcess.StartAsync(_data);
-        using var client = second.CreateClient();
-
-        var cycles = await client.GetStringAsync("/api/cycles");
-
-        Assert.Equal("""[{"cycle":"2020","regions":["arab"]}]""", cycles);
     }
 }

@@ -26,7 +26,7 @@ public sealed class ReadAccessTests
     [InlineData("false", new[] { "http://0.0.0.0:8080" }, false)]
     public void Decide_RequiresTokensUnlessEveryAddressIsLoopback(string mode, string[] addresses, bool requireToken)
     {
-        var reads = new ReadAccess { Mode = mode };
+        var reads = new ReadAccess { Mode = ReadAccess.ParseMode(mode) };
 
         reads.Decide(addresses);
 

@@ -20,7 +20,7 @@ public sealed class StrictInputTests(HostFixture fixture)
     {
         var cycle = Interlocked.Increment(ref s_cycle).ToString(System.Globalization.CultureInfo.InvariantCulture);
         using var admin = Host.CreateClient(Host.Token("admin"));
-        Assert.Equal(HttpStatusCode.OK, (await Api.PutRegionAsync(admin, cycle, "arab", Api.Round(cycle, members))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Api.PutRegionAsync(admin, cycle, "arab", Api.RoundFor(cycle, members))).StatusCode);
         return cycle;
     }
 
@@ -141,7 +141,7 @@ public sealed class StrictInputTests(HostFixture fixture)
 
         var response = role == "ministry"
             ? await Api.PostMilestoneAsync(client, cycle, "lbn", "data-collected", new { status = "completed" })
-            : await Api.PutRegionAsync(client, cycle, "arab", Api.Round(cycle, "LBN", "SYR"));
+            : await Api.PutRegionAsync(client, cycle, "arab", Api.RoundFor(cycle, "LBN", "SYR"));
 
         await Api.AssertProblemAsync(response, HttpStatusCode.Forbidden);
         Assert.Equal(reviewBefore, await VersionAsync(admin, review));
