@@ -2,7 +2,8 @@ using GcmActors.Host.Security;
 
 namespace GcmActors.IntegrationTests.Http;
 
-/// <summary>Reads are open only while every listening address is loopback (unless configured).</summary>
+/// <summary>Reads are open only while every listening address is loopback (unless configured). Pure: no host.</summary>
+[Trait("Category", "Fast")]
 public sealed class ReadAccessTests
 {
     [Theory]
@@ -32,4 +33,10 @@ public sealed class ReadAccessTests
 
         Assert.Equal(requireToken, reads.RequireToken);
     }
+
+    [Theory]
+    [InlineData("sometimes")]
+    [InlineData("1")]
+    public void ParseMode_AnUnknownSetting_StopsTheStart(string setting) =>
+        Assert.Throws<InvalidOperationException>(() => ReadAccess.ParseMode(setting));
 }
