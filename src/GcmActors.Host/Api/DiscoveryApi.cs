@@ -39,7 +39,9 @@ public static class DiscoveryApi
             .Select(g => new CycleSummary(g.Key, [.. g.Select(k => k.Part)])).ToImmutableArray());
     }
 
-    [EndpointDescription("The regional rounds of a cycle with their summary figures: members, participating, submitted, lagging.")]
+    [EndpointDescription(
+        "The regional rounds of a cycle with their summary figures: members, participating, submitted, "
+        + "lagging.")]
     public static async Task<Results<Ok<ImmutableArray<RoundSummary>>, ProblemHttpResult>> GetRoundsAsync(
         string cycle, IGrainFactory grains, RegionDocumentBoard board, [FromKeyedServices(GcmClock.Key)] TimeProvider time)
     {
@@ -51,7 +53,10 @@ public static class DiscoveryApi
                 r.SubmittedShare, r.Lagging.Length, r.Version, $"/api/cycles/{r.Cycle}/regions/{r.Region}")).ToImmutableArray());
     }
 
-    [EndpointDescription("The reviews of a cycle by ISO3 code, with the rounds that count each one and its version, one page at a time: ?limit= (default 100, at most 1000) and ?after= an ISO3 code; Link rel=\"next\" while there is more.")]
+    [EndpointDescription(
+        "The reviews of a cycle by ISO3 code, with the rounds that count each one and its version, one page "
+        + "at a time: ?limit= (default 100, at most 1000) and ?after= an ISO3 code; Link rel=\"next\" while "
+        + "there is more.")]
     public static async Task<Results<Ok<ImmutableArray<ReviewSummary>>, ProblemHttpResult>> GetReviewsAsync(
         string cycle, HttpContext context, IGrainFactory grains, RegionDocumentBoard board, [FromKeyedServices(GcmClock.Key)] TimeProvider time,
         string? limit = null, string? after = null)
@@ -86,9 +91,10 @@ public static class DiscoveryApi
         return TypedResults.Ok(reviews.ToImmutableArray());
     }
 
+    // The catalogue ships in the Grains assembly; it is not a service of the client role, so it is not injected.
     [EndpointDescription("The ISO 3166-1 alpha-3 codes the API accepts, with English short names.")]
-    public static Ok<ImmutableArray<CountryEntry>> GetCountries(CountryCatalog countries) =>
-        TypedResults.Ok(countries.All.Select(c => new CountryEntry(c.Code, c.Name)).ToImmutableArray());
+    public static Ok<ImmutableArray<CountryEntry>> GetCountries() =>
+        TypedResults.Ok(CountryCatalog.Default.All.Select(c => new CountryEntry(c.Code, c.Name)).ToImmutableArray());
 
     private static bool TryPage(string? limit, string? after, out int take, out string? from)
     {

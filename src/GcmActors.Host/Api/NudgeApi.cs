@@ -16,7 +16,10 @@ public sealed record WebhookRequest(string? Url, string? Secret);
 /// <summary>Co-organizers nudge States that lag; each ministry reads (and acknowledges) its own inbox.</summary>
 public static class NudgeApi
 {
-    [EndpointDescription("Nudges the named member States, or every lagging one when none are named. The co-organizer of that region, or admin. A region nudges a State at most once a day: a repeat is a duplicate, another message is throttled, and 429 with Retry-After when every State named is throttled.")]
+    [EndpointDescription(
+        "Nudges the named member States, or every lagging one when none are named. The co-organizer of that "
+        + "region, or admin. A region nudges a State at most once a day: a repeat is a duplicate, another "
+        + "message is throttled, and 429 with Retry-After when every State named is throttled.")]
     public static async Task<Results<Ok<NudgeResult>, ProblemHttpResult>> SendAsync(
         string cycle, string region, NudgeRequest? body, HttpContext context, IGrainFactory grains,
         [FromKeyedServices(GcmClock.Key)] TimeProvider time)
@@ -58,7 +61,9 @@ public static class NudgeApi
             ? TypedResults.Ok(nudge)
             : Problems.NotFound($"no nudge '{id}' in the inbox of {country.ToUpperInvariant()}");
 
-    [EndpointDescription("Registers the HTTPS endpoint that receives this State's nudges, signed with the given secret (Gcm-Signature: t=..,v1=hex HMAC-SHA256 of \"{t}.{body}\"). The ministry of that State, or admin.")]
+    [EndpointDescription(
+        "Registers the HTTPS endpoint that receives this State's nudges, signed with the given secret (Gcm-"
+        + "Signature: t=..,v1=hex HMAC-SHA256 of \"{t}.{body}\"). The ministry of that State, or admin.")]
     public static async Task<Results<NoContent, ProblemHttpResult>> SetWebhookAsync(
         string cycle, string country, WebhookRequest? body, IGrainFactory grains, IConfiguration configuration)
     {

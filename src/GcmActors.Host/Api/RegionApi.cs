@@ -16,7 +16,9 @@ public static class RegionApi
     /// authentication and authorization middleware cost about a quarter of an open read; decision 0005).
     /// It therefore checks the read policy and maps failures itself, with the same rules as the pipeline.
     /// </summary>
-    [EndpointDescription("The dashboard document: members, counts per milestone and status, who lags and by how many days, days to the conference.")]
+    [EndpointDescription(
+        "The dashboard document: members, counts per milestone and status, who lags and by how many days, "
+        + "days to the conference.")]
     [ProducesResponseType<RegionProgress>(StatusCodes.Status200OK, "application/json")]
     public static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> GetProgressAsync(
         string cycle, string region, HttpContext context, IGrainFactory grains, RegionDocumentBoard board, ReadAccess reads,
@@ -45,7 +47,10 @@ public static class RegionApi
             : Serve(context, document);
     }
 
-    [EndpointDescription("Creates or changes a regional round: name, co-organizers, conference, deadlines, members, nudge policy. The co-organizer of that region, or admin. A GET's document may be edited and sent back: computed fields are ignored.")]
+    [EndpointDescription(
+        "Creates or changes a regional round: name, co-organizers, conference, deadlines, members, nudge "
+        + "policy. The co-organizer of that region, or admin. A GET's document may be edited and sent back: "
+        + "computed fields are ignored.")]
     [ProducesResponseType<RegionProgress>(StatusCodes.Status200OK, "application/json")]
     public static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> ConfigureAsync(
         string cycle, string region, RegionRequest? body, HttpContext context, IGrainFactory grains)

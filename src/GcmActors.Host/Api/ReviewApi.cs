@@ -30,7 +30,10 @@ public static class ReviewApi
     public const int DefaultHistoryPage = 100;
     public const int MaxHistoryPage = 1000;
 
-    [EndpointDescription("Every accepted change of the review, oldest first, one page at a time: who made it, when, from what to what. ?limit= (default 100, at most 1000) and ?after= a sequence; Link rel=\"next\" while there is more.")]
+    [EndpointDescription(
+        "Every accepted change of the review, oldest first, one page at a time: who made it, when, from what "
+        + "to what. ?limit= (default 100, at most 1000) and ?after= a sequence; Link rel=\"next\" while there "
+        + "is more.")]
     public static async Task<Results<Ok<ImmutableArray<HistoryEntry>>, ProblemHttpResult>> GetHistoryAsync(
         string cycle, string country, HttpContext context, IGrainFactory grains, string? limit = null, string? after = null)
     {
@@ -54,7 +57,9 @@ public static class ReviewApi
         return TypedResults.Ok(page.Entries);
     }
 
-    [EndpointDescription("Records a milestone's status and, optionally, evidence. The ministry of that State, or admin. 409 when a workflow rule forbids it (approval before data collection, a reopening without a reason).")]
+    [EndpointDescription(
+        "Records a milestone's status and, optionally, evidence. The ministry of that State, or admin. 409 "
+        + "when a workflow rule forbids it (approval before data collection, a reopening without a reason).")]
     public static async Task<Results<Ok<ReviewView>, ProblemHttpResult>> RecordMilestoneAsync(
         string cycle, string country, string milestone, MilestoneRequest? body, HttpContext context, IGrainFactory grains)
     {
