@@ -3,15 +3,26 @@
 # the HTTP API end to end against the real executable (including restart and kill -9), the dashboard page
 # in headless Chromium, and a cluster of executables on a throwaway PostgreSQL server. Needs the .NET 10
 # SDK, PostgreSQL's server binaries and Chromium (installed here with apt when missing and run as root);
-# packages restore from NuGet.
+# packages restore from NuGet, and the OpenAPI linters and client generator from npm (tests/contract, pinned
+# by its lock file). `./test.sh --fast` runs only the fast tests (unit tests and [Trait("Category","Fast")]):
+# no PostgreSQL, Chromium or npm needed.
 set -euo pipefail
 cd "$(dirname "$0")"
+
+fast=false
+[ "${1:-}" = "--fast" ] && fast=true
+filter=()
+if $fast; then
+    filter=(--filter "FullyQualifiedName~GcmActors.UnitTests|Category=Fast")
+fi
 
 # The cluster tests start a throwaway PostgreSQL server and the dashboard tests a headless Chromium;
 # install what this machine lacks (Debian packages postgresql and chromium).
 missing=()
-ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
-[ -x /usr/bin/chromium ] || missing+=(chromium)
+if ! $fast; then
+    ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+    [ -x /usr/bin/chromium ] || missing+=(chromium)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         echo "Installing ${missing[*]} (Debian packages)..."
@@ -27,11 +38,13 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 dotnet build GcmActors.sln --nologo -v quiet -clp:ErrorsOnly
+# The contract test (OpenAPI linters, generated TypeScript client) runs the tools pinned in tests/contract.
+$fast || (cd tests/contract && npm ci --no-audit --no-fund --loglevel=error)
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
 # Normal verbosity: the fault and benchmark-like tests print their measured figures for passing runs too.
-dotnet test GcmActors.sln --no-build --nologo --logger "console;verbosity=normal" 2>&1 | tee "$log"
+dotnet test GcmActors.sln --no-build --nologo --logger "console;verbosity=normal" "${filter[@]}" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 

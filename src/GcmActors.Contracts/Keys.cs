@@ -5,10 +5,13 @@ namespace GcmActors.Contracts;
 
 /// <summary>
 /// Grain keys: review <c>{cycle}/{ISO3}</c> (e.g. <c>2020/LBN</c>), region <c>{cycle}/{region}</c>
-/// (e.g. <c>2020/arab</c>). Changing this format orphans stored state (docs/decisions/0001-grain-keys.md).
+/// (e.g. <c>2020/arab</c>). Changing this format orphans stored state (docs/decisions/0001-grain-keys-and-state-names.md).
 /// </summary>
 public static partial class Keys
 {
+    /// <summary>The key of the one catalog grain.</summary>
+    public const string Catalog = "all";
+
     public static string Review(string cycle, string country) => $"{cycle}/{country}";
 
     public static string Region(string cycle, string region) => $"{cycle}/{region}";

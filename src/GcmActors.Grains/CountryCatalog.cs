@@ -11,11 +11,16 @@ public sealed class CountryCatalog
 {
     private readonly FrozenDictionary<string, string> _names;
 
-    private CountryCatalog(FrozenDictionary<string, string> names) => _names = names;
+    private CountryCatalog(FrozenDictionary<string, string> names)
+    {
+        _names = names;
+        All = [.. names.OrderBy(n => n.Key, StringComparer.Ordinal).Select(n => (n.Key, n.Value))];
+    }
 
     public static CountryCatalog Default { get; } = Load();
 
-    public int Count => _names.Count;
+    /// <summary>Every code with its name, by code.</summary>
+    public IReadOnlyList<(string Code, string Name)> All { get; }
 
     /// <summary>Every code, in alphabetical order.</summary>
     public IEnumerable<string> Codes => _names.Keys.Order(StringComparer.Ordinal);

@@ -10,9 +10,3 @@ public static class GcmClock
 
     public static DateOnly Today(this TimeProvider time) => DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
 }
-
-/// <summary>Names the storage provider all grains persist to.</summary>
-public static class GcmStorage
-{
-    public const string Name = "gcm";
-}

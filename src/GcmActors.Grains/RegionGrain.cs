@@ -58,6 +58,7 @@ public sealed class RegionGrain(
         if (_state.Current.Config is not null)
         {
             await LoadMembersAsync();
+            await Catalog().RegisterRoundAsync(this.GetPrimaryKeyString());
         }
     }
 
@@ -84,18 +85,20 @@ public sealed class RegionGrain(
         return Task.CompletedTask;
     }
 
+    private ICatalogGrain Catalog() => GrainFactory.GetGrain<ICatalogGrain>(Keys.Catalog);
+
     public Task<RegionConfig?> GetConfigAsync() => Task.FromResult(_state.Current.Config);
 
     public async Task<RegionResult> ConfigureAsync(ConfigureRegion command)
     {
         var config = command.Config;
-        if (RegionProgressCalculator.Validate(config, countries) is { } invalid)
+        if (RegionRules.Validate(config, countries) is { } invalid)
         {
             return new RegionResult(Outcome.Invalid, _state.Current.Version, invalid);
         }
 
         var current = _state.Current;
-        if (current.Config is { } existing && SameConfig(existing, config))
+        if (current.Config is { } existing && RegionRules.SameConfig(existing, config))
         {
             return new RegionResult(Outcome.Unchanged, current.Version);
         }
@@ -124,6 +127,10 @@ public sealed class RegionGrain(
         }
 
         await Task.WhenAll(removed.Select(c => Review(c).LeaveRegionAsync(key)));
+
+        // Listed before it is stored: a round the catalog lists but that failed to store reads as not configured
+        // (discovery skips it), whereas the other order could leave a stored round unlisted until it reactivates.
+        await Catalog().RegisterRoundAsync(key);
 
         var result = await _state.UpdateAsync(state =>
         {
@@ -322,12 +329,4 @@ public sealed class RegionGrain(
     }
 
     private IReviewGrain Review(string country) => GrainFactory.GetGrain<IReviewGrain>(Keys.Review(Cycle, country));
-
-    private static bool SameConfig(RegionConfig a, RegionConfig b) =>
-        a.Name == b.Name
-        && a.CoOrganizers.SequenceEqual(b.CoOrganizers)
-        && a.Conference == b.Conference
-        && a.Deadlines.SequenceEqual(b.Deadlines)
-        && a.Members.SequenceEqual(b.Members)
-        && a.NudgePolicy == b.NudgePolicy;
 }

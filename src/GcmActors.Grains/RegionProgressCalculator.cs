@@ -74,67 +74,6 @@ public static class RegionProgressCalculator
             config.NudgePolicy);
     }
 
-    /// <summary>Checks a configuration sent by a co-organizer; null when it is acceptable.</summary>
-    public static string? Validate(RegionConfig config, CountryCatalog countries)
-    {
-        if (string.IsNullOrWhiteSpace(config.Name) || config.Name.Length > 200)
-        {
-            return "name is required (at most 200 characters)";
-        }
-
-        if (config.CoOrganizers.IsDefault || config.CoOrganizers.Any(string.IsNullOrWhiteSpace))
-        {
-            return "coOrganizers must be a list of names";
-        }
-
-        if (!Enum.IsDefined(config.Conference.Modality))
-        {
-            return "conference.modality must be in-person, virtual, hybrid or undecided";
-        }
-
-        if (config.Conference is { Start: { } start, End: { } end } && end < start)
-        {
-            return "conference.end is before conference.start";
-        }
-
-        if (config.Conference is { Start: null, End: not null })
-        {
-            return "conference.end needs conference.start";
-        }
-
-        if (config.Members.IsDefault || config.Members.Length > 300)
-        {
-            return "members must be a list of at most 300 ISO 3166-1 alpha-3 codes";
-        }
-
-        if (config.Members.FirstOrDefault(m => !countries.Contains(m)) is { } unknown)
-        {
-            return $"'{unknown}' is not an ISO 3166-1 alpha-3 country code";
-        }
-
-        if (config.Members.Distinct(StringComparer.Ordinal).Count() != config.Members.Length)
-        {
-            return "members lists a State twice";
-        }
-
-        if (config.NudgePolicy is { } policy
-            && (policy.EveryDays is < 1 or > 90 || string.IsNullOrWhiteSpace(policy.Message) || policy.Message.Length > ReviewWorkflow.MaxNudgeLength))
-        {
-            return $"nudgePolicy needs everyDays between 1 and 90 and a message of at most {ReviewWorkflow.MaxNudgeLength} characters";
-        }
-
-        // Deadlines follow the hard workflow order: data before approval, approval before submission.
-        foreach (var (earlier, later) in new[] { (Milestone.DataCollected, Milestone.Approved), (Milestone.Approved, Milestone.Submitted) })
-        {
-            if (config.Deadlines.TryGetValue(earlier, out var first) && config.Deadlines.TryGetValue(later, out var second) && second < first)
-            {
-                return $"the '{GcmJson.Slug(later)}' deadline is before the '{GcmJson.Slug(earlier)}' deadline";
-            }
-        }
-
-        return null;
-    }
-
     private static readonly ImmutableSortedDictionary<Milestone, MilestoneStatus> NotStarted =
         Milestones.All.ToImmutableSortedDictionary(m => m, _ => MilestoneStatus.NotStarted);
 }

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using GcmActors.Contracts;
 
 namespace GcmActors.Grains;

@@ -32,7 +32,7 @@ public static class ReviewWorkflow
     public const int MaxListLength = 100;
 
     /// <summary>Dependent milestone, and the milestone that must be completed before it can be.</summary>
-    private static readonly (Milestone Dependent, Milestone Prerequisite)[] s_prerequisites =
+    public static readonly IReadOnlyList<(Milestone Dependent, Milestone Prerequisite)> Prerequisites =
     [
         (Milestone.Approved, Milestone.DataCollected),
         (Milestone.Submitted, Milestone.Approved),
@@ -120,6 +120,11 @@ public static class ReviewWorkflow
         if (update.Note is { Length: > MaxNoteLength })
         {
             return Decision.Reject(Outcome.Invalid, state, $"note is longer than {MaxNoteLength} characters");
+        }
+
+        if (!TextRules.IsCleanText(update.Note))
+        {
+            return Decision.Reject(Outcome.Invalid, state, TextRules.Refusal("note"));
         }
 
         if (update.Participation == state.Participation)
@@ -240,7 +245,7 @@ public static class ReviewWorkflow
             return $"reopening the completed milestone '{slug}' needs a reason";
         }
 
-        foreach (var (dependent, prerequisite) in s_prerequisites)
+        foreach (var (dependent, prerequisite) in Prerequisites)
         {
             if (update.Status == MilestoneStatus.Completed && update.Milestone == dependent
                 && state[prerequisite].Status != MilestoneStatus.Completed)
@@ -270,6 +275,11 @@ public static class ReviewWorkflow
             return $"note and reason are limited to {MaxNoteLength} characters";
         }
 
+        if (!TextRules.IsCleanText(update.Note) || !TextRules.IsCleanText(update.Reason))
+        {
+            return TextRules.Refusal("note or reason");
+        }
+
         if (update.Stakeholders is { IsDefault: true } || update.Objectives is { IsDefault: true } || update.Challenges is { IsDefault: true })
         {
             return "stakeholders, objectives and challenges are lists (leave one out to keep what is recorded)";
@@ -286,6 +296,13 @@ public static class ReviewWorkflow
                 || stakeholders.Any(s => s is null || string.IsNullOrWhiteSpace(s.Name) || s.Name.Length > MaxNameLength || !Enum.IsDefined(s.Kind))))
         {
             return $"every stakeholder needs a name (at most {MaxNameLength} characters) and a kind; at most {MaxListLength} stakeholders";
+        }
+
+        if (!TextRules.IsCleanLine(update.CoordinationBody?.Name) || !TextRules.IsCleanLine(update.CoordinationBody?.LeadMinistry)
+            || update.Stakeholders?.Any(s => !TextRules.IsCleanLine(s?.Name)) == true
+            || update.Challenges?.Any(c => !TextRules.IsCleanLine(c)) == true)
+        {
+            return TextRules.Refusal("a name or challenge");
         }
 
         if (update.Objectives is { } objectives && objectives.Any(o => o is < 1 or > ObjectiveCount))

@@ -19,16 +19,12 @@ var options = GcmOptions.From(builder.Configuration);
 builder.Services.AddSingleton(options);
 builder.AddGcmOrleans(options);
 builder.AddGcmApi(options);
+builder.AddGcmSecurity(options);
 builder.AddGcmTelemetry();
 
 var app = builder.Build();
 app.UseGcmApi();
-app.MapRegionApi();
-app.MapReviewApi();
-app.MapNudgeApi();
+app.MapGcmRoutes();
 app.MapDashboard();
 app.Run();
 return 0;
-
-/// <summary>Entry point, visible to the tests that start the host.</summary>
-public partial class Program;

@@ -41,6 +41,25 @@ public class JsonRoundTripTests
     }
 
     [Fact]
+    public void CatalogState_RoundTripsThroughJson()
+    {
+        var copy = RoundTrip(Samples.CatalogState);
+
+        Assert.Equal<string>(["2020/africa", "2020/arab", "2024/arab"], copy.Rounds);
+        Assert.Equal("""{"rounds":["2020/africa","2020/arab","2024/arab"]}""", Json(Samples.CatalogState).ToJsonString());
+    }
+
+    [Fact]
+    public void CatalogRegister_KeepsOrdinalOrder_AndIgnoresARoundAlreadyListed()
+    {
+        var next = CatalogGrain.Register(Samples.CatalogState, "2020/americas")!;
+
+        Assert.Equal<string>(["2020/africa", "2020/americas", "2020/arab", "2024/arab"], next.Rounds);
+        Assert.Null(CatalogGrain.Register(next, "2020/arab"));
+        Assert.Equal<string>(["2020/arab"], CatalogGrain.Register(new CatalogState(), "2020/arab")!.Rounds);
+    }
+
+    [Fact]
     public void RegionState_RoundTripsThroughJson()
     {
         var copy = RoundTrip(Samples.RegionState);

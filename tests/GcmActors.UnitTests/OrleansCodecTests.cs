@@ -72,6 +72,9 @@ public sealed class OrleansCodecTests : IDisposable
     [Fact]
     public void RegionState_RoundTripsThroughOrleans() => RoundTrip(Samples.RegionState);
 
+    [Fact]
+    public void CatalogState_RoundTripsThroughOrleans() => RoundTrip(Samples.CatalogState);
+
     [Theory]
     [InlineData(PushResult.Stored)]
     [InlineData(PushResult.AlreadyCurrent)]

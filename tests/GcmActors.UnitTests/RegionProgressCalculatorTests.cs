@@ -268,7 +268,7 @@ public class RegionProgressCalculatorTests
     [Fact]
     public void Validate_TheSeedConfiguration_IsAccepted()
     {
-        Assert.Null(RegionProgressCalculator.Validate(Config(SeedMembers), CountryCatalog.Default));
+        Assert.Null(RegionRules.Validate(Config(SeedMembers), CountryCatalog.Default));
     }
 
     [Theory]
@@ -276,7 +276,7 @@ public class RegionProgressCalculatorTests
     [InlineData("lbn")]
     public void Validate_UnknownCountryCode_IsRejected(string code)
     {
-        var error = RegionProgressCalculator.Validate(Config(["LBN", code]), CountryCatalog.Default);
+        var error = RegionRules.Validate(Config(["LBN", code]), CountryCatalog.Default);
 
         Assert.Equal($"'{code}' is not an ISO 3166-1 alpha-3 country code", error);
     }
@@ -284,7 +284,7 @@ public class RegionProgressCalculatorTests
     [Fact]
     public void Validate_DuplicateMember_IsRejected()
     {
-        var error = RegionProgressCalculator.Validate(Config(["LBN", "MAR", "LBN"]), CountryCatalog.Default);
+        var error = RegionRules.Validate(Config(["LBN", "MAR", "LBN"]), CountryCatalog.Default);
 
         Assert.Equal("members lists a State twice", error);
     }
@@ -297,7 +297,7 @@ public class RegionProgressCalculatorTests
             Conference = new Conference(new DateOnly(2021, 2, 25), new DateOnly(2021, 2, 24), ConferenceModality.Virtual),
         };
 
-        Assert.Equal("conference.end is before conference.start", RegionProgressCalculator.Validate(config, CountryCatalog.Default));
+        Assert.Equal("conference.end is before conference.start", RegionRules.Validate(config, CountryCatalog.Default));
     }
 
     [Fact]
@@ -308,7 +308,7 @@ public class RegionProgressCalculatorTests
             Conference = new Conference(new DateOnly(2021, 2, 24), new DateOnly(2021, 2, 24), ConferenceModality.Virtual),
         };
 
-        Assert.Null(RegionProgressCalculator.Validate(config, CountryCatalog.Default));
+        Assert.Null(RegionRules.Validate(config, CountryCatalog.Default));
     }
 
     [Fact]
@@ -316,7 +316,7 @@ public class RegionProgressCalculatorTests
     {
         var config = Config(SeedMembers, Deadlines.SetItem(Milestone.Submitted, new DateOnly(2020, 9, 30)));
 
-        Assert.Equal("the 'submitted' deadline is before the 'approved' deadline", RegionProgressCalculator.Validate(config, CountryCatalog.Default));
+        Assert.Equal("the 'submitted' deadline is before the 'approved' deadline", RegionRules.Validate(config, CountryCatalog.Default));
     }
 
     [Fact]
@@ -324,7 +324,7 @@ public class RegionProgressCalculatorTests
     {
         var config = Config(SeedMembers, Deadlines.SetItem(Milestone.Approved, new DateOnly(2020, 8, 1)));
 
-        Assert.Equal("the 'approved' deadline is before the 'data-collected' deadline", RegionProgressCalculator.Validate(config, CountryCatalog.Default));
+        Assert.Equal("the 'approved' deadline is before the 'data-collected' deadline", RegionRules.Validate(config, CountryCatalog.Default));
     }
 
     [Theory]
@@ -335,8 +335,8 @@ public class RegionProgressCalculatorTests
     {
         var config = Config(SeedMembers) with { NudgePolicy = new NudgePolicy(true, everyDays, message) };
 
-        Assert.Equal("nudgePolicy needs everyDays between 1 and 90 and a message of at most 1000 characters",
-            RegionProgressCalculator.Validate(config, CountryCatalog.Default));
+        Assert.Equal("nudgePolicy needs everyDays between 1 and 90 and a message of 1 to 1000 characters without control characters or bidirectional overrides",
+            RegionRules.Validate(config, CountryCatalog.Default));
     }
 
     [Fact]
@@ -354,7 +354,7 @@ public class RegionProgressCalculatorTests
     {
         var config = Config(SeedMembers) with { Conference = new Conference(null, new DateOnly(2020, 12, 2), ConferenceModality.Virtual) };
 
-        Assert.Equal("conference.end needs conference.start", RegionProgressCalculator.Validate(config, CountryCatalog.Default));
+        Assert.Equal("conference.end needs conference.start", RegionRules.Validate(config, CountryCatalog.Default));
     }
 
     [Fact]
@@ -362,7 +362,7 @@ public class RegionProgressCalculatorTests
     {
         var config = Config(SeedMembers, Deadlines.SetItem(Milestone.Submitted, Deadlines[Milestone.Approved]));
 
-        Assert.Null(RegionProgressCalculator.Validate(config, CountryCatalog.Default));
+        Assert.Null(RegionRules.Validate(config, CountryCatalog.Default));
     }
 
     [Fact]
@@ -370,6 +370,6 @@ public class RegionProgressCalculatorTests
     {
         var config = Config(SeedMembers) with { Name = " " };
 
-        Assert.Equal("name is required (at most 200 characters)", RegionProgressCalculator.Validate(config, CountryCatalog.Default));
+        Assert.Equal("name is required (at most 200 characters)", RegionRules.Validate(config, CountryCatalog.Default));
     }
 }

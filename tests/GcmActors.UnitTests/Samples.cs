@@ -107,6 +107,8 @@ internal static class Samples
         LastAutomaticNudge = At.AddDays(6),
     };
 
+    public static readonly CatalogState CatalogState = new() { Rounds = ["2020/africa", "2020/arab", "2024/arab"] };
+
     public static readonly ReviewView ReviewView = ReviewState.ToView("2020", "LBN", "Lebanon");
 
     public static readonly MilestoneUpdate MilestoneUpdate = new(

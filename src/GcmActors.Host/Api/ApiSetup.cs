@@ -3,13 +3,9 @@ using GcmActors.Contracts;
 using GcmActors.Host.Faults;
 using GcmActors.Host.Hosting;
 using GcmActors.Host.Security;
-using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Timeouts;
-using Microsoft.IdentityModel.Tokens;
 using Scalar.AspNetCore;
 
 namespace GcmActors.Host.Api;
@@ -38,8 +34,9 @@ public static class ApiSetup
             {
                 // Say what was wrong with the request, never how the server is built (no type names).
                 context.ProblemDetails.Detail = bad.InnerException is System.Text.Json.JsonException json
-                    ? $"the JSON body is malformed or has a value of the wrong kind at '{json.Path ?? "$"}' "
-                      + $"(line {json.LineNumber + 1}, byte {json.BytePositionInLine}); enum values are kebab-case, e.g. in-progress"
+                    ? $"the JSON body is malformed, has a property twice or a value of the wrong kind at '{json.Path ?? "$"}' "
+                      + $"(line {json.LineNumber + 1}, byte {json.BytePositionInLine}): "
+                      + (json.Message.StartsWith(SlugEnumConverter.Expected, StringComparison.Ordinal) ? json.Message : "numbers are JSON numbers, enum values exact kebab-case slugs")
                     : bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? $"bodies are limited to {MaxBodyBytes} bytes" : bad.Message;
             }
             else if (status == StatusCodes.Status404NotFound && context.ProblemDetails.Detail is null)
@@ -62,44 +59,8 @@ public static class ApiSetup
             TimeoutStatusCode = StatusCodes.Status503ServiceUnavailable,
         });
         builder.Services.AddHealthChecks();
-        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
-        {
-            document.Info.Title = "GcmActors API";
-            document.Info.Description = "Voluntary GCM reviews of States and regional review progress.";
-            return Task.CompletedTask;
-        }));
+        builder.Services.AddOpenApi(OpenApiContract.Configure);
 
-        var tokens = Tokens.LoadOrCreate(options.DataPath);
-        builder.Services.AddSingleton(tokens);
-        var auth = builder.Configuration.GetSection("Gcm:Auth");
-        var audience = auth["Audience"] is { Length: > 0 } a ? a : Tokens.Issuer;
-        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
-        {
-            o.MapInboundClaims = false;
-            if (auth["Authority"] is { Length: > 0 } authority)
-            {
-                // A deployment that trusts an external OpenID Connect authority: its tokens carry role and scope.
-                o.Authority = authority;
-                o.Audience = audience;
-                o.TokenValidationParameters.RoleClaimType = Tokens.RoleClaim;
-            }
-            else
-            {
-                o.TokenValidationParameters = new TokenValidationParameters
-                {
-                    ValidIssuer = Tokens.Issuer,
-                    ValidAudience = audience,
-                    IssuerSigningKey = tokens.Key,
-                    RoleClaimType = Tokens.RoleClaim,
-                    NameClaimType = "sub",
-                };
-            }
-        });
-        builder.Services.AddAuthorization(Access.AddPolicies);
-        builder.Services.AddSingleton<IAuthorizationHandler, ScopeHandler>();
-        builder.Services.AddSingleton<IAuthorizationHandler, ReadHandler>();
-        builder.Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
-        builder.Services.AddSingleton(new ReadAccess { Mode = auth["RequireTokenForReads"] ?? "auto" });
         return builder;
     }
 

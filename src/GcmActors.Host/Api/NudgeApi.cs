@@ -16,75 +16,30 @@ public sealed record WebhookRequest(string? Url, string? Secret);
 /// <summary>Co-organizers nudge States that lag; each ministry reads (and acknowledges) its own inbox.</summary>
 public static class NudgeApi
 {
-    public static IEndpointRouteBuilder MapNudgeApi(this IEndpointRouteBuilder app)
-    {
-        app.MapPost("/api/cycles/{cycle:cycle}/regions/{region:region}/nudges", SendAsync)
-            .WithTags("Nudges")
-            .WithName("SendNudges")
-            .WithSummary("Nudges the named member States, or every lagging one (co-organizer of that region, or admin). "
-                + "A region nudges a State at most once a day: a repeat is a duplicate, another message is throttled.")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .RequireAuthorization(Access.WriteRegion);
-
-        var inbox = app.MapGroup("/api/cycles/{cycle:cycle}/reviews/{country:iso3}/nudges").WithTags("Nudges");
-        inbox.MapGet("", GetInboxAsync)
-            .WithName("GetNudges")
-            .WithSummary("A ministry's nudge inbox, newest first (the ministry of that State, or admin).")
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .RequireAuthorization(Access.WriteReview);
-        var webhook = app.MapGroup("/api/cycles/{cycle:cycle}/reviews/{country:iso3}/webhook").WithTags("Nudges");
-        webhook.MapPut("", SetWebhookAsync)
-            .WithName("SetWebhook")
-            .WithSummary("Registers the HTTPS endpoint that receives this State's nudges, signed with the given secret "
-                + "(Gcm-Signature: t=..,v1=hex HMAC-SHA256 of \"{t}.{body}\"). The ministry of that State, or admin.")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .RequireAuthorization(Access.WriteReview);
-        webhook.MapDelete("", DeleteWebhookAsync)
-            .WithName("DeleteWebhook")
-            .WithSummary("Stops webhook deliveries of nudges (the ministry of that State, or admin).")
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .RequireAuthorization(Access.WriteReview);
-
-        inbox.MapPost("/{id}/acknowledge", AcknowledgeAsync)
-            .WithName("AcknowledgeNudge")
-            .WithSummary("Marks a nudge as read (the ministry of that State, or admin).")
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .RequireAuthorization(Access.WriteReview);
-        return app;
-    }
-
+    [EndpointDescription(
+        "Nudges the named member States, or every lagging one when none are named. The co-organizer of that "
+        + "region, or admin. A region nudges a State at most once a day: a repeat is a duplicate, another "
+        + "message is throttled, and 429 with Retry-After when every State named is throttled.")]
     public static async Task<Results<Ok<NudgeResult>, ProblemHttpResult>> SendAsync(
         string cycle, string region, NudgeRequest? body, HttpContext context, IGrainFactory grains,
         [FromKeyedServices(GcmClock.Key)] TimeProvider time)
     {
-        if (body?.Message is null)
+        if (NudgeRules.ValidateMessage(body?.Message) is { } refusal)
         {
-            return Problems.BadRequest("the body needs a message (and optionally countries; none means every lagging State)");
+            return Problems.BadRequest(refusal + " (and optionally countries; none means every lagging State)");
         }
 
-        var countries = (body.Countries ?? []).Select(c => (c ?? "").Trim().ToUpperInvariant()).ToImmutableArray();
-        var result = await grains.GetGrain<IRegionGrain>(Keys.Region(cycle, region))
-            .SendNudgesAsync(new SendNudges(countries, body.Message, Access.Actor(context.User)));
+        var countries = (body!.Countries ?? []).Select(c => (c ?? "").Trim().ToUpperInvariant()).ToImmutableArray();
+        var result = await Resources.Round(grains, cycle, region)
+            .SendNudgesAsync(new SendNudges(countries, body.Message!, Access.Actor(context.User)));
         if (result.Outcome != Outcome.Applied)
         {
             return Problems.From(result.Outcome, result.Detail);
         }
 
-        if (!result.Deliveries.IsEmpty && result.Deliveries.All(d => d.Outcome == NudgeOutcome.Throttled))
+        if (NudgeRules.RetryAfter(result, time.GetUtcNow()) is { } retryAfter)
         {
-            var retryAfter = result.Deliveries.Min(d => d.RetryAfter!.Value) - time.GetUtcNow();
-            context.Response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            context.Response.Headers.RetryAfter = ((long)retryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
             return Problems.Of(StatusCodes.Status429TooManyRequests,
                 "every State named was nudged by this region too recently; see Retry-After");
         }
@@ -92,43 +47,40 @@ public static class NudgeApi
         return TypedResults.Ok(result);
     }
 
+    [EndpointDescription("The State's nudges, newest first. The ministry of that State, or admin.")]
     public static async Task<Results<Ok<ImmutableArray<Nudge>>, ProblemHttpResult>> GetInboxAsync(
         string cycle, string country, IGrainFactory grains) =>
-        await ReviewApi.Review(grains, cycle, country).GetNudgesAsync() is { } nudges
+        await Resources.Review(grains, cycle, country).GetNudgesAsync() is { } nudges
             ? TypedResults.Ok(nudges)
-            : ReviewApi.NoReview(cycle, country);
+            : Resources.NoReview(cycle, country);
 
+    [EndpointDescription("Marks a nudge of the inbox as read. The ministry of that State, or admin.")]
     public static async Task<Results<Ok<Nudge>, ProblemHttpResult>> AcknowledgeAsync(
         string cycle, string country, string id, HttpContext context, IGrainFactory grains) =>
-        await ReviewApi.Review(grains, cycle, country).AcknowledgeNudgeAsync(id, Access.Actor(context.User)) is { } nudge
+        await Resources.Review(grains, cycle, country).AcknowledgeNudgeAsync(id, Access.Actor(context.User)) is { } nudge
             ? TypedResults.Ok(nudge)
             : Problems.NotFound($"no nudge '{id}' in the inbox of {country.ToUpperInvariant()}");
 
+    [EndpointDescription(
+        "Registers the HTTPS endpoint that receives this State's nudges, signed with the given secret (Gcm-"
+        + "Signature: t=..,v1=hex HMAC-SHA256 of \"{t}.{body}\"). The ministry of that State, or admin.")]
     public static async Task<Results<NoContent, ProblemHttpResult>> SetWebhookAsync(
         string cycle, string country, WebhookRequest? body, IGrainFactory grains, IConfiguration configuration)
     {
-        var allowHttp = configuration.GetValue<bool>("Gcm:Webhooks:AllowInsecure");
-        if (body is not { Url: { } url, Secret: { } secret }
-            || !Uri.TryCreate(url, UriKind.Absolute, out var uri)
-            || !(uri.Scheme == Uri.UriSchemeHttps || (allowHttp && uri.Scheme == Uri.UriSchemeHttp)))
+        var (webhook, refusal) = NudgeRules.ValidateWebhook(body?.Url, body?.Secret, configuration.GetValue<bool>("Gcm:Webhooks:AllowInsecure"));
+        if (webhook is null)
         {
-            return Problems.BadRequest(allowHttp
-                ? "the body needs an absolute http(s) url and a secret"
-                : "the body needs an absolute https url and a secret");
+            return Problems.BadRequest(refusal!);
         }
 
-        if (secret.Length is < 16 or > 256)
-        {
-            return Problems.BadRequest("the secret has 16 to 256 characters");
-        }
-
-        return await ReviewApi.Review(grains, cycle, country).SetWebhookAsync(new Webhook(uri.ToString(), secret))
+        return await Resources.Review(grains, cycle, country).SetWebhookAsync(webhook)
             ? TypedResults.NoContent()
-            : ReviewApi.NoReview(cycle, country);
+            : Resources.NoReview(cycle, country);
     }
 
+    [EndpointDescription("Stops webhook deliveries of nudges. The ministry of that State, or admin.")]
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteWebhookAsync(string cycle, string country, IGrainFactory grains) =>
-        await ReviewApi.Review(grains, cycle, country).SetWebhookAsync(null)
+        await Resources.Review(grains, cycle, country).SetWebhookAsync(null)
             ? TypedResults.NoContent()
-            : ReviewApi.NoReview(cycle, country);
+            : Resources.NoReview(cycle, country);
 }

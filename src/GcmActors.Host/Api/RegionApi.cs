@@ -1,49 +1,25 @@
-using System.Collections.Immutable;
+using System.Globalization;
 using GcmActors.Contracts;
 using GcmActors.Grains;
 using GcmActors.Host.Security;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace GcmActors.Host.Api;
 
 /// <summary>Regional rounds: the dashboard document (GET) and the co-organizers' configuration (PUT).</summary>
 public static class RegionApi
 {
-    public static IEndpointRouteBuilder MapRegionApi(this IEndpointRouteBuilder app)
-    {
-        var group = app.MapGroup("/api/cycles/{cycle:cycle}/regions/{region:region}").WithTags("Regions");
-
-        group.MapGet("", GetProgressAsync)
-            .WithName("GetRegionProgress")
-            .WithSummary("Regional progress for dashboards: members, counts per milestone, who lags. Supports If-None-Match.")
-            .Produces<RegionProgress>(StatusCodes.Status200OK, "application/json")
-            .Produces(StatusCodes.Status304NotModified)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-            // The hottest endpoint skips the middleware pipeline; the handler authenticates and maps failures itself.
-            .ShortCircuit();
-
-        group.MapPut("", ConfigureAsync)
-            .WithName("ConfigureRegion")
-            .WithSummary("Creates or changes a regional round (co-organizer of that region, or admin). Honours If-Match.")
-            .Accepts<RegionRequest>("application/json")
-            .Produces<RegionProgress>(StatusCodes.Status200OK, "application/json")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
-            .RequireAuthorization(Access.WriteRegion);
-
-        return app;
-    }
-
     /// <summary>
     /// Dashboards poll this from many screens, so it is short-circuited past the middleware (measured: the
     /// authentication and authorization middleware cost about a quarter of an open read; decision 0005).
     /// It therefore checks the read policy and maps failures itself, with the same rules as the pipeline.
     /// </summary>
+    [EndpointDescription(
+        "The dashboard document: members, counts per milestone and status, who lags and by how many days, "
+        + "days to the conference.")]
+    [ProducesResponseType<RegionProgress>(StatusCodes.Status200OK, "application/json")]
     public static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> GetProgressAsync(
         string cycle, string region, HttpContext context, IGrainFactory grains, RegionDocumentBoard board, ReadAccess reads,
         ILoggerFactory logs, [FromKeyedServices(GcmClock.Key)] TimeProvider time)
@@ -67,10 +43,15 @@ public static class RegionApi
         }
 
         return document is null
-            ? Problems.NotFound($"no regional round '{region}' in cycle {cycle}")
+            ? Resources.NoRound(cycle, region)
             : Serve(context, document);
     }
 
+    [EndpointDescription(
+        "Creates or changes a regional round: name, co-organizers, conference, deadlines, members, nudge "
+        + "policy. The co-organizer of that region, or admin. A GET's document may be edited and sent back: "
+        + "computed fields are ignored.")]
+    [ProducesResponseType<RegionProgress>(StatusCodes.Status200OK, "application/json")]
     public static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> ConfigureAsync(
         string cycle, string region, RegionRequest? body, HttpContext context, IGrainFactory grains)
     {
@@ -79,7 +60,7 @@ public static class RegionApi
             return Problems.BadRequest("a round needs name, conference, deadlines and members");
         }
 
-        if (!Http.TryExpectedVersion(context.Request, out var expected))
+        if (!Preconditions.TryExpectedVersion(context.Request, out var expected))
         {
             return Problems.BadRequest("If-Match must be an entity tag returned by GET");
         }
@@ -92,7 +73,12 @@ public static class RegionApi
             [.. body.Members.Value.Select(m => (m?.Country ?? "").Trim().ToUpperInvariant())],
             body.NudgePolicy);
 
-        var grain = grains.GetGrain<IRegionGrain>(Keys.Region(cycle, region));
+        if (RegionRules.ValidateSchedule(int.Parse(cycle, CultureInfo.InvariantCulture), config) is { } schedule)
+        {
+            return Problems.BadRequest(schedule);
+        }
+
+        var grain = Resources.Round(grains, cycle, region);
         var result = await grain.ConfigureAsync(new ConfigureRegion(config, Access.Actor(context.User), expected));
         if (result.Outcome is not (Outcome.Applied or Outcome.Unchanged))
         {
@@ -107,7 +93,7 @@ public static class RegionApi
     {
         context.Response.Headers.ETag = document.ETag;
         context.Response.Headers.CacheControl = "no-cache";
-        if (HttpMethods.IsGet(context.Request.Method) && Http.IfNoneMatch(context.Request, document.ETag))
+        if ((HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)) && Preconditions.IfNoneMatch(context.Request, document.ETag))
         {
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }

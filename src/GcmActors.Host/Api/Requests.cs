@@ -48,9 +48,10 @@ internal sealed class MemberRefConverter : JsonConverter<MemberRef>
         }
 
         using var member = JsonDocument.ParseValue(ref reader);
-        return member.RootElement.TryGetProperty("country", out var country) && country.ValueKind == JsonValueKind.String
-            ? new MemberRef(country.GetString()!)
-            : throw new JsonException("a member object needs a \"country\" field");
+        var countries = member.RootElement.EnumerateObject().Where(p => p.NameEquals("country")).ToList();
+        return countries is [{ Value.ValueKind: JsonValueKind.String } country]
+            ? new MemberRef(country.Value.GetString()!)
+            : throw new JsonException("a member object needs one \"country\" field");
     }
 
     public override void Write(Utf8JsonWriter writer, MemberRef value, JsonSerializerOptions options) =>

@@ -8,59 +8,20 @@ namespace GcmActors.Host.Api;
 /// <summary>One State's review: read it, its history, and (as that State's ministry) advance its milestones.</summary>
 public static class ReviewApi
 {
-    public static IEndpointRouteBuilder MapReviewApi(this IEndpointRouteBuilder app)
-    {
-        var group = app.MapGroup("/api/cycles/{cycle:cycle}/reviews/{country:iso3}").WithTags("Reviews");
-
-        group.MapGet("", GetAsync)
-            .WithName("GetReview")
-            .WithSummary("One State's review with its milestones and evidence. ETag is the version; supports If-None-Match.")
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .RequireAuthorization(Access.Read);
-
-        group.MapGet("/history", GetHistoryAsync)
-            .WithName("GetReviewHistory")
-            .WithSummary("The audit trail of a review, oldest first, paginated (?limit=, ?after=; Link rel=\"next\").")
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .RequireAuthorization(Access.Read);
-
-        group.MapPost("/milestones/{milestone:milestone}", RecordMilestoneAsync)
-            .WithName("RecordMilestone")
-            .WithSummary("Records a milestone status and evidence (the ministry of that State, or admin). Honours If-Match.")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
-            .RequireAuthorization(Access.WriteReview);
-
-        group.MapPut("/participation", SetParticipationAsync)
-            .WithName("SetParticipation")
-            .WithSummary("Records whether the State takes part in this cycle (the ministry of that State, or admin).")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
-            .RequireAuthorization(Access.WriteReview);
-
-        return app;
-    }
-
+    [EndpointDescription("Milestones, evidence, participation and regions of one State's review. The ETag is the version.")]
     public static async Task<Results<Ok<ReviewView>, StatusCodeHttpResult, ProblemHttpResult>> GetAsync(
         string cycle, string country, HttpContext context, IGrainFactory grains)
     {
-        var review = await Review(grains, cycle, country).GetAsync();
+        var review = await Resources.Review(grains, cycle, country).GetAsync();
         if (review is null)
         {
-            return NoReview(cycle, country);
+            return Resources.NoReview(cycle, country);
         }
 
         var etag = ETag(review);
         context.Response.Headers.ETag = etag;
         context.Response.Headers.CacheControl = "no-cache";
-        return Http.IfNoneMatch(context.Request, etag)
+        return Preconditions.IfNoneMatch(context.Request, etag)
             ? TypedResults.StatusCode(StatusCodes.Status304NotModified)
             : TypedResults.Ok(review);
     }
@@ -69,17 +30,21 @@ public static class ReviewApi
     public const int DefaultHistoryPage = 100;
     public const int MaxHistoryPage = 1000;
 
+    [EndpointDescription(
+        "Every accepted change of the review, oldest first, one page at a time: who made it, when, from what "
+        + "to what. ?limit= (default 100, at most 1000) and ?after= a sequence; Link rel=\"next\" while there "
+        + "is more.")]
     public static async Task<Results<Ok<ImmutableArray<HistoryEntry>>, ProblemHttpResult>> GetHistoryAsync(
         string cycle, string country, HttpContext context, IGrainFactory grains, string? limit = null, string? after = null)
     {
-        if (!Http.TryPageQuery(limit, after, DefaultHistoryPage, MaxHistoryPage, out var take, out var from))
+        if (!Paging.TryQuery(limit, after, DefaultHistoryPage, MaxHistoryPage, out var take, out var from))
         {
             return Problems.BadRequest($"limit must be a whole number from 1 to {MaxHistoryPage} and after a sequence number (0 or more)");
         }
 
-        if (await Review(grains, cycle, country).GetHistoryAsync(from, take) is not { } page)
+        if (await Resources.Review(grains, cycle, country).GetHistoryAsync(from, take) is not { } page)
         {
-            return NoReview(cycle, country);
+            return Resources.NoReview(cycle, country);
         }
 
         if (page.HasMore)
@@ -92,6 +57,9 @@ public static class ReviewApi
         return TypedResults.Ok(page.Entries);
     }
 
+    [EndpointDescription(
+        "Records a milestone's status and, optionally, evidence. The ministry of that State, or admin. 409 "
+        + "when a workflow rule forbids it (approval before data collection, a reopening without a reason).")]
     public static async Task<Results<Ok<ReviewView>, ProblemHttpResult>> RecordMilestoneAsync(
         string cycle, string country, string milestone, MilestoneRequest? body, HttpContext context, IGrainFactory grains)
     {
@@ -102,7 +70,7 @@ public static class ReviewApi
             return Problems.BadRequest("the body needs a status: not-started, in-progress or completed");
         }
 
-        if (!Http.TryExpectedVersion(context.Request, out var expected))
+        if (!Preconditions.TryExpectedVersion(context.Request, out var expected))
         {
             return Problems.BadRequest("If-Match must be the review's ETag (its version)");
         }
@@ -110,9 +78,10 @@ public static class ReviewApi
         var update = new MilestoneUpdate(
             step, status, Access.Actor(context.User), body.Note, body.Reason, body.CoordinationBody,
             body.Stakeholders, body.Objectives, body.Challenges, expected);
-        return Reply(context, await Review(grains, cycle, country).RecordMilestoneAsync(update));
+        return Reply(context, await Resources.Review(grains, cycle, country).RecordMilestoneAsync(update));
     }
 
+    [EndpointDescription("Records whether the State takes part in this cycle's review. The ministry of that State, or admin.")]
     public static async Task<Results<Ok<ReviewView>, ProblemHttpResult>> SetParticipationAsync(
         string cycle, string country, ParticipationRequest? body, HttpContext context, IGrainFactory grains)
     {
@@ -121,13 +90,13 @@ public static class ReviewApi
             return Problems.BadRequest("the body needs participation: participating or not-participating");
         }
 
-        if (!Http.TryExpectedVersion(context.Request, out var expected))
+        if (!Preconditions.TryExpectedVersion(context.Request, out var expected))
         {
             return Problems.BadRequest("If-Match must be the review's ETag (its version)");
         }
 
         var update = new ParticipationUpdate(participation, Access.Actor(context.User), body.Note, expected);
-        return Reply(context, await Review(grains, cycle, country).SetParticipationAsync(update));
+        return Reply(context, await Resources.Review(grains, cycle, country).SetParticipationAsync(update));
     }
 
     private static Results<Ok<ReviewView>, ProblemHttpResult> Reply(HttpContext context, ReviewResult result)
@@ -140,13 +109,6 @@ public static class ReviewApi
         context.Response.Headers.ETag = ETag(result.Review!);
         return TypedResults.Ok(result.Review!);
     }
-
-    /// <summary>Route constraints guarantee a year and a known ISO3 code (any case).</summary>
-    internal static IReviewGrain Review(IGrainFactory grains, string cycle, string country) =>
-        grains.GetGrain<IReviewGrain>(Keys.Review(cycle, country.ToUpperInvariant()));
-
-    internal static ProblemHttpResult NoReview(string cycle, string country) =>
-        Problems.NotFound($"{country.ToUpperInvariant()} has no review in cycle {cycle} (it belongs to no regional round of that cycle)");
 
     private static string ETag(ReviewView review) => $"\"{review.Version}\"";
 }

@@ -13,9 +13,12 @@ public static class TokenCommand
     public const string Usage =
         "usage: token --role ministry|coorganizer|viewer|admin [--scope ISO3|region] [--expires 30d|12h] [--subject name]";
 
+    /// <summary>How long a minted token is valid unless --expires says otherwise.</summary>
+    public const string DefaultLifetime = "30d";
+
     public static int Run(string[] args, IConfiguration configuration, TextWriter output, TextWriter error)
     {
-        string? role = null, scope = null, subject = null, expires = "30d";
+        string? role = null, scope = null, subject = null, expires = DefaultLifetime;
         for (var i = 0; i < args.Length; i++)
         {
             var value = i + 1 < args.Length ? args[i + 1] : null;

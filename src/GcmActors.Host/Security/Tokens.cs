@@ -4,19 +4,6 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace GcmActors.Host.Security;
 
-/// <summary>Roles a token can carry, with the scope each one needs.</summary>
-public static class Roles
-{
-    public const string Ministry = "ministry";     // scope: one State (ISO3)
-    public const string CoOrganizer = "coorganizer"; // scope: one region slug
-    public const string Viewer = "viewer";         // no scope
-    public const string Admin = "admin";           // no scope
-
-    public static readonly string[] All = [Ministry, CoOrganizer, Viewer, Admin];
-
-    public static bool NeedsScope(string role) => role is Ministry or CoOrganizer;
-}
-
 /// <summary>
 /// The embedded default's own token authority: an HMAC key created in the data directory on first start,
 /// used to sign tokens (the <c>token</c> command) and to validate them.
@@ -27,6 +14,17 @@ public sealed class Tokens
     public const string RoleClaim = "role";
     public const string ScopeClaim = "scope";
     public const string KeyFileName = "jwt-signing.key";
+
+    /// <summary>How far clocks may disagree: a token is refused 30 s after it expires (the library's default is 5 min).</summary>
+    public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
+
+    /// <summary>Bytes of the HMAC-SHA256 signing key (the hash's block size).</summary>
+    public const int KeyBytes = 64;
+
+    /// <summary>How often, and how long apart, a starter retries while another process holds the key file's lock.</summary>
+    private const int LockAttempts = 200;
+
+    private static readonly TimeSpan s_lockRetryDelay = TimeSpan.FromMilliseconds(10);
 
     private Tokens(SymmetricSecurityKey key) => Key = key;
 
@@ -64,7 +62,7 @@ public sealed class Tokens
                 using var file = new FileStream(path, options);
                 if (file.Length == 0)
                 {
-                    var fresh = Convert.ToBase64String(RandomNumberGenerator.GetBytes(64));
+                    var fresh = Convert.ToBase64String(RandomNumberGenerator.GetBytes(KeyBytes));
                     file.Write(System.Text.Encoding.ASCII.GetBytes(fresh));
                     return From(fresh);
                 }
@@ -72,9 +70,9 @@ public sealed class Tokens
                 using var reader = new StreamReader(file);
                 return From(reader.ReadToEnd());
             }
-            catch (IOException) when (attempt < 200 && File.Exists(path))
+            catch (IOException) when (attempt < LockAttempts && File.Exists(path))
             {
-                Thread.Sleep(10); // another process holds the lock for the few microseconds it needs
+                Thread.Sleep(s_lockRetryDelay); // another process holds the lock for the few microseconds it needs
             }
         }
     }

@@ -64,9 +64,12 @@ internal sealed partial class Seeder(GcmOptions options, IGrainFactory grains, I
 
         foreach (var round in seed.Rounds)
         {
-            var region = grains.GetGrain<IRegionGrain>(Keys.Region(round.Cycle, round.Region));
+            var key = Keys.Region(round.Cycle, round.Region);
+            var region = grains.GetGrain<IRegionGrain>(key);
             if (await region.GetConfigAsync() is not null)
             {
+                // A data directory older than the catalog: list the seeded round (idempotent, no write once listed).
+                await grains.GetGrain<ICatalogGrain>(Keys.Catalog).RegisterRoundAsync(key);
                 continue;
             }
 

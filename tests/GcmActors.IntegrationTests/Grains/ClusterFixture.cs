@@ -4,7 +4,6 @@ using GcmActors.Grains;
 using GcmActors.Host.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using Orleans.Configuration;
 using Orleans.TestingHost;
 
 namespace GcmActors.IntegrationTests.Grains;

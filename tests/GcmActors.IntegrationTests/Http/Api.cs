@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using GcmActors.Contracts;
 
 namespace GcmActors.IntegrationTests.Http;
@@ -21,22 +22,49 @@ internal static class Api
     public static Task<HttpResponseMessage> PutRegionAsync(HttpClient client, string cycle, string region, object body) =>
         client.PutAsJsonAsync($"/api/cycles/{cycle}/regions/{region}", body, GcmJson.Options);
 
-    /// <summary>A round like the seeded one (dates of the 2020 plan) in a cycle of the test's own.</summary>
-    public static object Round(params string[] members) => new
+    /// <summary>A round like the seeded one, with the dates of the 2020 plan: for a cycle within three years of 2020.</summary>
+    public static object Round(params string[] members) => RoundFor("2020", members);
+
+    /// <summary>
+    /// A round like the seeded one in a cycle of the test's own: the dates of the 2020 plan, moved to the cycle's
+    /// year (a round's dates lie within three years of its cycle). Test cycles are years gone by, so deadlines
+    /// have passed and the members lag, as the seeded States do.
+    /// </summary>
+    public static object RoundFor(string cycle, params string[] members)
     {
-        name = "Test round",
-        coOrganizers = new[] { "ESCWA", "IOM", "LAS" },
-        conference = new { start = "2020-12-01", end = "2020-12-02", modality = "undecided" },
-        deadlines = new Dictionary<string, string>
+        var year = int.Parse(cycle, System.Globalization.CultureInfo.InvariantCulture);
+        string On(int month, int day) => new DateOnly(year, month, day).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        return new
         {
-            ["coordination-body-appointed"] = "2020-08-31",
-            ["template-shared"] = "2020-08-31",
-            ["data-collected"] = "2020-09-15",
-            ["approved"] = "2020-09-29",
-            ["submitted"] = "2020-10-06",
-        },
-        members,
-    };
+            name = "Test round",
+            coOrganizers = new[] { "ESCWA", "IOM", "LAS" },
+            conference = new { start = On(12, 1), end = On(12, 2), modality = "undecided" },
+            deadlines = new Dictionary<string, string>
+            {
+                ["coordination-body-appointed"] = On(8, 31),
+                ["template-shared"] = On(8, 31),
+                ["data-collected"] = On(9, 15),
+                ["approved"] = On(9, 29),
+                ["submitted"] = On(10, 6),
+            },
+            members,
+        };
+    }
+
+    /// <summary>Every page of a paginated list, following <c>Link: &lt;...&gt;; rel="next"</c> from <paramref name="first"/>.</summary>
+    public static async Task<List<JsonArray>> PagesAsync(HttpClient client, string first)
+    {
+        var pages = new List<JsonArray>();
+        for (var next = first; next is not null;)
+        {
+            using var response = await client.GetAsync(next);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            pages.Add((await response.Content.ReadFromJsonAsync<JsonArray>())!);
+            next = response.Headers.TryGetValues("Link", out var links) ? links.Single().Split(';')[0].Trim('<', '>', ' ') : null;
+        }
+
+        return pages;
+    }
 
     /// <summary>Asserts an RFC 9457 problem with the given status and returns its "type".</summary>
     public static async Task<string> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status)

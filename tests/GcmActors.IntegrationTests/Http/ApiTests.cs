@@ -13,7 +13,7 @@ namespace GcmActors.IntegrationTests.Http;
 [Collection(HostCollection.Name)]
 public sealed class ApiTests(HostFixture fixture)
 {
-    private static int s_cycle = 4000;
+    private static int s_cycle = 1000;
 
     private HostProcess Host => fixture.Host;
 
@@ -23,7 +23,7 @@ public sealed class ApiTests(HostFixture fixture)
     {
         var cycle = NewCycle();
         using var admin = Host.CreateClient(Host.Token("admin"));
-        var response = await Api.PutRegionAsync(admin, cycle, "arab", Api.Round(members));
+        var response = await Api.PutRegionAsync(admin, cycle, "arab", Api.RoundFor(cycle, members));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return cycle;
     }
@@ -92,7 +92,8 @@ public sealed class ApiTests(HostFixture fixture)
         { "coorganizer", "arab", HttpStatusCode.Forbidden },
         { "coorganizer", "lbn", HttpStatusCode.Forbidden },
         { "ministry", "LBN", HttpStatusCode.OK },
-        { "ministry", "lbn", HttpStatusCode.OK },
+        // A scope is the canonical key exactly (ISO3 upper case); the route may name the State in any case.
+        { "ministry", "lbn", HttpStatusCode.Forbidden },
         { "admin", null, HttpStatusCode.OK },
     };
 
@@ -138,7 +139,7 @@ public sealed class ApiTests(HostFixture fixture)
         var cycle = NewCycle();
         using var client = ClientFor(role, scope);
 
-        var response = await Api.PutRegionAsync(client, cycle, "arab", Api.Round("LBN", "JOR"));
+        var response = await Api.PutRegionAsync(client, cycle, "arab", Api.RoundFor(cycle, "LBN", "JOR"));
 
         if (expected == HttpStatusCode.OK)
         {
@@ -256,10 +257,11 @@ public sealed class ApiTests(HostFixture fixture)
 
         // GET, edit, PUT back the very document (computed fields and member objects included).
         var edited = before!.DeepClone().AsObject();
-        edited["conference"] = new JsonObject { ["start"] = "2021-02-24", ["end"] = "2021-02-25", ["modality"] = "virtual" };
+        string Later(JsonNode? date) => DateOnly.Parse((string)date!, System.Globalization.CultureInfo.InvariantCulture).AddDays(85).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        edited["conference"] = new JsonObject { ["start"] = Later(before["conference"]!["start"]), ["end"] = Later(before["conference"]!["end"]), ["modality"] = "virtual" };
         foreach (var (milestone, date) in before["deadlines"]!.AsObject())
         {
-            edited["deadlines"]![milestone] = DateOnly.Parse((string)date!, System.Globalization.CultureInfo.InvariantCulture).AddDays(85).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+            edited["deadlines"]![milestone] = Later(date);
         }
 
         var put = await coOrganizer.PutAsJsonAsync($"/api/cycles/{cycle}/regions/arab", edited);
@@ -282,12 +284,12 @@ public sealed class ApiTests(HostFixture fixture)
         var cycle = NewCycle();
         using var admin = Host.CreateClient(Host.Token("admin"));
 
-        var unknownMember = await Api.PutRegionAsync(admin, cycle, "arab", Api.Round("LBN", "XYZ"));
+        var unknownMember = await Api.PutRegionAsync(admin, cycle, "arab", Api.RoundFor(cycle, "LBN", "XYZ"));
         var noMembers = await admin.PutAsync($"/api/cycles/{cycle}/regions/arab",
             new StringContent("{\"name\":\"x\",\"conference\":{\"modality\":\"virtual\"},\"deadlines\":{}}", Encoding.UTF8, "application/json"));
         var badModality = await admin.PutAsync($"/api/cycles/{cycle}/regions/arab",
             new StringContent("{\"name\":\"x\",\"conference\":{\"modality\":\"zoom\"},\"deadlines\":{},\"members\":[]}", Encoding.UTF8, "application/json"));
-        var badRegion = await Api.PutRegionAsync(admin, cycle, "Arab Region", Api.Round("LBN"));
+        var badRegion = await Api.PutRegionAsync(admin, cycle, "Arab Region", Api.RoundFor(cycle, "LBN"));
 
         await Api.AssertProblemAsync(unknownMember, HttpStatusCode.BadRequest);
         await Api.AssertProblemAsync(noMembers, HttpStatusCode.BadRequest);

@@ -2,7 +2,8 @@ using GcmActors.Host.Security;
 
 namespace GcmActors.IntegrationTests.Http;
 
-/// <summary>Reads are open only while every listening address is loopback (unless configured).</summary>
+/// <summary>Reads are open only while every listening address is loopback (unless configured). Pure: no host.</summary>
+[Trait("Category", "Fast")]
 public sealed class ReadAccessTests
 {
     [Theory]
@@ -26,10 +27,16 @@ public sealed class ReadAccessTests
     [InlineData("false", new[] { "http://0.0.0.0:8080" }, false)]
     public void Decide_RequiresTokensUnlessEveryAddressIsLoopback(string mode, string[] addresses, bool requireToken)
     {
-        var reads = new ReadAccess { Mode = mode };
+        var reads = new ReadAccess { Mode = ReadAccess.ParseMode(mode) };
 
         reads.Decide(addresses);
 
         Assert.Equal(requireToken, reads.RequireToken);
     }
+
+    [Theory]
+    [InlineData("sometimes")]
+    [InlineData("1")]
+    public void ParseMode_AnUnknownSetting_StopsTheStart(string setting) =>
+        Assert.Throws<InvalidOperationException>(() => ReadAccess.ParseMode(setting));
 }

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using GcmActors.Contracts;
 using Microsoft.Data.Sqlite;
 
 namespace GcmActors.IntegrationTests.Http;

@@ -2,8 +2,8 @@ using Microsoft.Net.Http.Headers;
 
 namespace GcmActors.Host.Api;
 
-/// <summary>Conditional-request helpers shared by the resources.</summary>
-internal static class Http
+/// <summary>Conditional requests: If-None-Match on reads, If-Match on writes (tag formats: decision 0010).</summary>
+internal static class Preconditions
 {
     /// <summary>True when the request's If-None-Match names <paramref name="etag"/> (or is <c>*</c>).</summary>
     public static bool IfNoneMatch(HttpRequest request, string etag)
@@ -58,19 +58,5 @@ internal static class Http
         }
 
         return false;
-    }
-
-    /// <summary>
-    /// Reads <c>?limit=</c> (1..<paramref name="max"/>, default <paramref name="defaultLimit"/>) and <c>?after=</c>
-    /// (a sequence, default 0). False when either is not a plain number in range.
-    /// </summary>
-    public static bool TryPageQuery(string? limit, string? after, int defaultLimit, int max, out int take, out long from)
-    {
-        take = defaultLimit;
-        from = 0;
-        var style = System.Globalization.NumberStyles.None;
-        var culture = System.Globalization.CultureInfo.InvariantCulture;
-        return (limit is null || (int.TryParse(limit, style, culture, out take) && take is >= 1 && take <= max))
-            && (after is null || long.TryParse(after, style, culture, out from));
     }
 }
