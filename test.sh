@@ -37,6 +37,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
 fi
 
+# The webhook tests' receiver runs in node with the npm Standard Webhooks reference library, pinned by its lock file.
+command -v npm >/dev/null || { echo "Missing node and npm (the webhook receiver of the tests needs them)." >&2; exit 1; }
+(cd tests/webhook-receiver && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+
 dotnet build GcmActors.sln --nologo -v quiet -clp:ErrorsOnly
 # The contract test (OpenAPI linters, generated TypeScript client) runs the tools pinned in tests/contract.
 $fast || (cd tests/contract && npm ci --no-audit --no-fund --loglevel=error)

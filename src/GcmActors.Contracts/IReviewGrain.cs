@@ -58,9 +58,25 @@ public interface IReviewGrain : IGrainWithStringKey
     [Alias("receive-nudge"), AlwaysInterleave]
     Task<NudgeDelivery> ReceiveNudgeAsync(Nudge nudge);
 
-    /// <summary>Registers (or, with null, removes) the ministry's webhook for nudges. False when there is no such review.</summary>
-    [Alias("set-webhook")]
-    Task<bool> SetWebhookAsync(Webhook? webhook);
+    /// <summary>The ministry's webhook (never its secrets), or null when none is registered or there is no such review.</summary>
+    [Alias("webhook"), ReadOnly, AlwaysInterleave]
+    Task<WebhookView?> GetWebhookAsync();
+
+    /// <summary>Registers or replaces the ministry's webhook; the secret is stored encrypted and the change is in the history.</summary>
+    [Alias("register-webhook")]
+    Task<WebhookResult> RegisterWebhookAsync(RegisterWebhook command);
+
+    /// <summary>Replaces the signing secret; the previous one also signs until its grace period ends.</summary>
+    [Alias("rotate-webhook-secret")]
+    Task<WebhookResult> RotateWebhookSecretAsync(RotateWebhookSecret command);
+
+    /// <summary>Removes the webhook and its secrets; deliveries still due end as failed. NotFound when none was registered.</summary>
+    [Alias("remove-webhook")]
+    Task<WebhookResult> RemoveWebhookAsync(string actor);
+
+    /// <summary>Sends a nudge whose delivery failed again, with a fresh schedule of attempts (same webhook-id).</summary>
+    [Alias("resend-nudge")]
+    Task<ResendResult> ResendNudgeAsync(string nudgeId, string actor);
 
     /// <summary>The ministry marks a nudge as read; returns it, or null when there is no such nudge.</summary>
     [Alias("acknowledge-nudge")]

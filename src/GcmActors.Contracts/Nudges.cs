@@ -11,13 +11,20 @@ public sealed record Nudge(
     [property: Id(3)] string Message,
     [property: Id(4)] DateTimeOffset SentAt,
     [property: Id(5)] DateTimeOffset? AcknowledgedAt = null,
-    [property: Id(6)] string? AcknowledgedBy = null);
+    [property: Id(6)] string? AcknowledgedBy = null,
+    [property: Id(7)] WebhookDelivery? Delivery = null);
 
-/// <summary>Where a ministry wants its nudges delivered: an HTTPS endpoint, and the secret that signs each delivery.</summary>
+/// <summary>
+/// A webhook as releases before December 2026 stored it: the URL and the secret in plain text. Read only to move it
+/// to the encrypted form when such a review activates (docs/decisions/0006-nudges-and-webhooks.md).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("gcm.webhook")]
 public sealed record Webhook(
     [property: Id(0)] string Url,
-    [property: Id(1)] string Secret);
+    [property: Id(1)] string Secret)
+{
+    public override string ToString() => $"Webhook {{ Url = {Url} }}";
+}
 
 /// <summary>A co-organizer's command: nudge these member States, or every lagging one when none are named.</summary>
 [GenerateSerializer, Immutable, Alias("gcm.send-nudges")]

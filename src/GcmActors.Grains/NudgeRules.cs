@@ -3,18 +3,13 @@ using GcmActors.Contracts;
 namespace GcmActors.Grains;
 
 /// <summary>
-/// When a nudge, or a webhook for nudges, is refused: the message rules, the 429 decision and the webhook's
-/// URL and secret rules. The inbox rules (duplicate, throttled, inbox size) are in <see cref="ReviewWorkflow.ReceiveNudge"/>.
+/// When a nudge, or a webhook for nudges, is refused: the message rules and the 429 decision; the webhook's
+/// URL, address and secret rules are <see cref="WebhookRules"/>'s. The inbox rules (duplicate, throttled, inbox size) are in <see cref="ReviewWorkflow.ReceiveNudge"/>.
 /// </summary>
 public static class NudgeRules
 {
     /// <summary>Longest nudge message.</summary>
     public const int MaxMessageLength = ReviewWorkflow.MaxNudgeLength;
-
-    /// <summary>Webhook secrets: long enough to resist guessing, short enough to store.</summary>
-    public const int MinSecretLength = 16;
-
-    public const int MaxSecretLength = 256;
 
     public static readonly string MessageRule =
         $"a message of 1 to {MaxMessageLength} characters without control characters or bidirectional overrides";
@@ -38,32 +33,5 @@ public static class NudgeRules
 
         var wait = result.Deliveries.Min(d => d.RetryAfter!.Value) - now;
         return TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(wait.TotalSeconds)));
-    }
-
-    /// <summary>
-    /// Checks a webhook registration: an absolute https URL (http too when <paramref name="allowHttp"/>, for local
-    /// testing) without credentials in it, and a secret of <see cref="MinSecretLength"/> to <see cref="MaxSecretLength"/>
-    /// characters. Returns the webhook to store, or why it is refused.
-    /// </summary>
-    public static (Webhook? Webhook, string? Refusal) ValidateWebhook(string? url, string? secret, bool allowHttp)
-    {
-        if (url is null || secret is null
-            || !Uri.TryCreate(url, UriKind.Absolute, out var uri)
-            || !(uri.Scheme == Uri.UriSchemeHttps || (allowHttp && uri.Scheme == Uri.UriSchemeHttp)))
-        {
-            return (null, allowHttp ? "the body needs an absolute http(s) url and a secret" : "the body needs an absolute https url and a secret");
-        }
-
-        if (uri.UserInfo.Length > 0)
-        {
-            return (null, "the url may not carry credentials; the secret signs every delivery");
-        }
-
-        if (secret.Length is < MinSecretLength or > MaxSecretLength)
-        {
-            return (null, $"the secret has {MinSecretLength} to {MaxSecretLength} characters");
-        }
-
-        return (new Webhook(uri.ToString(), secret), null);
     }
 }

@@ -28,8 +28,10 @@ public sealed class ReviewOptions
     public TimeSpan SyncPeriod { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
-    /// Period of the durable reminder that retries webhook deliveries, registered only while some are due
-    /// (configuration: Gcm:Reviews:DeliveryRetryPeriod). Orleans reminders have a one-minute floor by default.
+    /// Period of the durable reminder that wakes a review for its next webhook attempt (configuration:
+    /// Gcm:Reviews:DeliveryRetryPeriod). The reminder is registered only while a delivery is due and re-armed at each
+    /// tick to the next attempt's time, so it does not tick by this period; the period only bounds how late an attempt
+    /// is when the silo was down at its time. Orleans reminders have a one-minute floor by default.
     /// </summary>
     public TimeSpan DeliveryRetryPeriod { get; set; } = TimeSpan.FromMinutes(1);
 
@@ -51,9 +53,15 @@ public sealed partial class ReviewGrain(
     IReviewHistory history,
     IOptions<ReviewOptions> reviewOptions,
     IWebhookSender webhooks,
+    IWebhookSecrets secrets,
+    IOptions<WebhookOptions> webhookOptions,
+    TimeProvider clock,
     ILogger<ReviewGrain> logger) : Grain, IReviewGrain, IRemindable
 {
-    /// <summary>Retries webhook deliveries; registered only while some are due.</summary>
+    /// <summary>
+    /// Wakes the review for its next webhook attempt; registered only while a delivery is due, and re-armed to the
+    /// time of the next attempt at every tick. (Webhook times follow the real clock, <c>clock</c>, not the domain's.)
+    /// </summary>
     internal const string DeliveryReminder = "deliver-webhooks";
 
     /// <summary>
@@ -75,6 +83,14 @@ public sealed partial class ReviewGrain(
     private IGrainTimer? _pushRetry;
     private TimeSpan _pushRetryDelay;
     private IGrainTimer? _deliveryTimer;
+
+    /// <summary>When the delivery reminder is known to be armed for; null when unknown (then it is registered again).</summary>
+    private DateTimeOffset? _reminderDue;
+
+    /// <summary>Calls between registering the reminder and persisting what it is for: the reminder must not go meanwhile.</summary>
+    private int _reminderHolds;
+
+    private bool _delivering;
 
     /// <summary>Highest sequence known to be in the trail table; -1 until checked in this activation.</summary>
     private long _trailDurable = -1;
@@ -99,12 +115,31 @@ public sealed partial class ReviewGrain(
             _trailDurable = moved.Next.HistoryCount;
         }
 
+        // A webhook stored by a release before December 2026 (secret in plain text): encrypt it, then make the storage
+        // forget the plain text.
+        if (ReviewWorkflow.MoveLegacyWebhook(_state.Current, secrets.Protect, clock.GetUtcNow()) is { } upgraded)
+        {
+            if (ReviewWorkflow.NextAttemptAt(upgraded) is { } due)
+            {
+                await ArmDeliveryReminderAsync(due);
+            }
+
+            await _state.UpdateAsync(_ => (upgraded, 0));
+            await ScrubQuietlyAsync();
+        }
+
         // What is committed was pushed by the activation that wrote it, or reaches the regions another way: a round
         // that restarted rebuilt itself from its members, a silo that died made every round resync, and an activation
         // that went away with a push still pending left the sync reminder. So this activation pushes only its own changes.
         foreach (var region in _state.Current.Regions)
         {
             _confirmed[region] = _state.Current.Version;
+        }
+
+        // Deliveries due: attempt them while this activation lives (the reminder covers the time it does not).
+        if (ReviewWorkflow.NextAttemptAt(_state.Current) is { } next)
+        {
+            ArmDeliveryTimer(next);
         }
     }
 
@@ -168,37 +203,144 @@ public sealed partial class ReviewGrain(
 
     public async Task<NudgeDelivery> ReceiveNudgeAsync(Nudge nudge)
     {
-        if (_state.Current.Webhook is not null)
+        var now = clock.GetUtcNow();
+        _reminderHolds++;
+        try
         {
-            // Durable before the nudge is: a crash after the write still leaves something that will deliver it.
-            await EnsureDeliveryReminderAsync();
-        }
+            if (_state.Current.Endpoint is not null)
+            {
+                // Durable before the nudge is: a crash after the write still leaves something that will deliver it.
+                await ArmDeliveryReminderAsync(now);
+            }
 
-        var delivery = await _state.UpdateAsync(s => ReviewWorkflow.ReceiveNudge(s, Country, nudge, reviewOptions.Value.NudgeInterval));
-        ScheduleWebhookDeliveries();
-        return delivery;
+            var delivery = await _state.UpdateAsync(s => ReviewWorkflow.ReceiveNudge(s, Country, nudge, reviewOptions.Value.NudgeInterval, now));
+            ArmDeliveryTimer(now);
+            return delivery;
+        }
+        finally
+        {
+            _reminderHolds--;
+        }
     }
 
-    public async Task<bool> SetWebhookAsync(Webhook? webhook)
+    public Task<WebhookView?> GetWebhookAsync() =>
+        Task.FromResult(Exists ? _state.Current.Endpoint?.ToView(clock.GetUtcNow()) : null);
+
+    public async Task<WebhookResult> RegisterWebhookAsync(RegisterWebhook command)
     {
         if (!Exists)
         {
-            return false;
+            return NoReview();
         }
 
-        if (webhook is not null && !_state.Current.PendingDeliveries.IsEmpty)
+        var now = clock.GetUtcNow();
+        var endpoint = new WebhookEndpoint(command.Url, [new SigningSecret(secrets.Protect(command.Secret), now)], now, command.Actor);
+        var replaced = _state.Current.Endpoint is not null;
+        _reminderHolds++;
+        try
         {
-            await EnsureDeliveryReminderAsync();
+            // Deliveries still due (to a previous URL, or failed ones a resend revived) go to the new one.
+            if (ReviewWorkflow.NextAttemptAt(_state.Current with { Endpoint = endpoint }) is { } due)
+            {
+                await ArmDeliveryReminderAsync(due);
+            }
+
+            await _state.UpdateAsync(s => (KeepUntrailed(s, ReviewWorkflow.RegisterWebhook(s, endpoint, command.SecretSupplied, command.Actor, time.GetUtcNow())), 0));
+        }
+        finally
+        {
+            _reminderHolds--;
         }
 
-        // A new address takes over what is still due; removing the webhook drops it (the inbox keeps every nudge).
-        await _state.UpdateAsync(s => (s.Webhook == webhook
-            ? null
-            : s with { Webhook = webhook, PendingDeliveries = webhook is null ? [] : s.PendingDeliveries }, 0));
-        await UnregisterDeliveryReminderIfIdleAsync();
-        ScheduleWebhookDeliveries();
-        return true;
+        await AppendTrailQuietlyAsync();
+        if (replaced)
+        {
+            await ScrubQuietlyAsync();
+        }
+
+        await RescheduleDeliveriesAsync();
+        return new WebhookResult(Outcome.Applied, endpoint.ToView(now));
     }
+
+    public async Task<WebhookResult> RotateWebhookSecretAsync(RotateWebhookSecret command)
+    {
+        if (!Exists)
+        {
+            return NoReview();
+        }
+
+        var now = clock.GetUtcNow();
+        var fresh = new SigningSecret(secrets.Protect(command.Secret), now);
+        var refusal = await _state.UpdateAsync(s =>
+            ReviewWorkflow.RotateWebhookSecret(s, fresh, now + command.Grace, now, command.Actor, time.GetUtcNow()) is { Next: { } next } rotated
+                ? (KeepUntrailed(s, next), rotated.Refusal)
+                : (null, "no webhook is registered"));
+        if (refusal is not null)
+        {
+            return new WebhookResult(Outcome.NotFound, null, refusal);
+        }
+
+        await AppendTrailQuietlyAsync();
+        await ScrubQuietlyAsync();
+        return new WebhookResult(Outcome.Applied, _state.Current.Endpoint!.ToView(now));
+    }
+
+    public async Task<WebhookResult> RemoveWebhookAsync(string actor)
+    {
+        if (!Exists)
+        {
+            return NoReview();
+        }
+
+        var removed = await _state.UpdateAsync(s => ReviewWorkflow.RemoveWebhook(s, actor, time.GetUtcNow()) is { } next ? (KeepUntrailed(s, next), true) : (null, false));
+        if (!removed)
+        {
+            return new WebhookResult(Outcome.NotFound, null, "no webhook is registered");
+        }
+
+        await AppendTrailQuietlyAsync();
+        await ScrubQuietlyAsync();
+        await RescheduleDeliveriesAsync();
+        return new WebhookResult(Outcome.Applied, null);
+    }
+
+    public async Task<ResendResult> ResendNudgeAsync(string nudgeId, string actor)
+    {
+        if (!Exists)
+        {
+            return new ResendResult(Outcome.NotFound, null, $"{Country} has no review in cycle {Cycle}");
+        }
+
+        var now = clock.GetUtcNow();
+        if (ReviewWorkflow.ResendNudge(_state.Current, nudgeId, now) is not { Next: not null })
+        {
+            // Nothing to do: answer from the committed state, writing nothing.
+            var (_, current, refusal) = ReviewWorkflow.ResendNudge(_state.Current, nudgeId, now);
+            return current is null
+                ? new ResendResult(Outcome.NotFound, null, $"no nudge '{nudgeId}' in the inbox of {Country}")
+                : new ResendResult(refusal is null ? Outcome.Unchanged : Outcome.RuleViolated, current, refusal);
+        }
+
+        _reminderHolds++;
+        try
+        {
+            await ArmDeliveryReminderAsync(now);
+            var resent = await _state.UpdateAsync(s => ReviewWorkflow.ResendNudge(s, nudgeId, now) is { Next: { } next, Nudge: var n } ? (next, n) : (null, null));
+            ArmDeliveryTimer(now);
+            return resent is null
+                ? new ResendResult(Outcome.Unchanged, ReviewWorkflow.FindNudge(_state.Current, nudgeId))
+                : new ResendResult(Outcome.Applied, resent);
+        }
+        finally
+        {
+            _reminderHolds--;
+        }
+    }
+
+    /// <summary>A webhook change's entries, after those of the row the trail may not have yet (as <see cref="ChangeAsync"/> keeps them).</summary>
+    private ReviewState KeepUntrailed(ReviewState before, ReviewState next) => next with { LastChange = NotInTrail(before).AddRange(next.LastChange) };
+
+    private WebhookResult NoReview() => new(Outcome.NotFound, null, $"{Country} has no review in cycle {Cycle}");
 
     public Task<Nudge?> AcknowledgeNudgeAsync(string nudgeId, string actor) =>
         _state.UpdateAsync(s => ReviewWorkflow.AcknowledgeNudge(s, nudgeId, actor, time.GetUtcNow()));
@@ -208,7 +350,9 @@ public sealed partial class ReviewGrain(
         switch (reminderName)
         {
             case DeliveryReminder:
-                await DeliverWebhooksAsync(CancellationToken.None);
+                // This tick consumed the due time the reminder was armed for: whatever happens, arm it again.
+                _reminderDue = null;
+                await DeliverDueAsync();
                 break;
             case SyncReminder:
                 // Registered because a push was pending: push to every region, whatever this activation assumed.
@@ -217,11 +361,6 @@ public sealed partial class ReviewGrain(
                 if (!HasPendingPushes && await this.GetReminder(SyncReminder) is { } sync)
                 {
                     await this.UnregisterReminder(sync);
-                }
-
-                if (!_state.Current.PendingDeliveries.IsEmpty && _state.Current.Webhook is not null)
-                {
-                    await EnsureDeliveryReminderAsync();
                 }
 
                 break;
@@ -402,60 +541,121 @@ public sealed partial class ReviewGrain(
     }
 
     /// <summary>
-    /// Delivers what is due right after the current call, in a turn of the grain's own, so that no caller (a region
-    /// sending nudges, a ministry registering its webhook) waits on the ministry's server.
+    /// Attempts what is due at <paramref name="due"/> in a turn of the grain's own, so that no caller (a region sending
+    /// nudges, a ministry registering its webhook) waits on the ministry's server. One timer per activation, re-armed.
     /// </summary>
-    private void ScheduleWebhookDeliveries()
+    private void ArmDeliveryTimer(DateTimeOffset due)
     {
-        if (_state.Current is { Webhook: not null, PendingDeliveries.IsEmpty: false })
-        {
-            // One timer per activation, re-armed as a one-shot each time.
-            _deliveryTimer ??= this.RegisterGrainTimer(DeliverWebhooksAsync, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            _deliveryTimer.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
-        }
-    }
-
-    /// <summary>
-    /// Posts each pending nudge to the ministry's webhook, oldest first; a delivery leaves the queue only when
-    /// the endpoint answers 2xx. What fails waits for the delivery reminder; once nothing is due, the reminder goes.
-    /// </summary>
-    private async Task DeliverWebhooksAsync(CancellationToken cancellationToken)
-    {
-        while (_state.Current is { Webhook: { } hook, PendingDeliveries: [var id, ..] } state)
-        {
-            var delivered = ReviewWorkflow.PendingNudge(state, id) is not { } nudge
-                || await webhooks.SendAsync(hook, new WebhookDelivery(id, Cycle, Country, nudge), cancellationToken);
-            if (!delivered)
-            {
-                GcmMetrics.WebhookFailed();
-                return;
-            }
-
-            await _state.UpdateAsync(s => (s with { PendingDeliveries = s.PendingDeliveries.Remove(id) }, 0));
-        }
-
-        await UnregisterDeliveryReminderIfIdleAsync();
-    }
-
-    private async Task EnsureDeliveryReminderAsync()
-    {
-        if (await this.GetReminder(DeliveryReminder) is null)
-        {
-            var period = reviewOptions.Value.DeliveryRetryPeriod;
-            await this.RegisterOrUpdateReminder(DeliveryReminder, period, period);
-        }
-    }
-
-    private async Task UnregisterDeliveryReminderIfIdleAsync()
-    {
-        if (_state.Current is { Webhook: not null, PendingDeliveries.IsEmpty: false })
+        if (_state.Current.Endpoint is null)
         {
             return;
         }
 
-        if (await this.GetReminder(DeliveryReminder) is { } reminder)
+        var wait = due - clock.GetUtcNow();
+        _deliveryTimer ??= this.RegisterGrainTimer(_ => DeliverDueAsync(), Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _deliveryTimer.Change(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>
+    /// Makes one attempt at each delivery that is due, oldest first, and records its outcome (delivered, or pending
+    /// with the next attempt's time, or failed after the last one). Then re-arms the timer and the reminder for the
+    /// next attempt, or lets both go when nothing is left to deliver.
+    /// </summary>
+    private async Task DeliverDueAsync()
+    {
+        if (_delivering)
+        {
+            return;
+        }
+
+        _delivering = true;
+        try
+        {
+            var options = webhookOptions.Value;
+            while (_state.Current is { Endpoint: { } endpoint } state
+                   && state.Nudges.Where(n => WebhookRules.IsDue(n.Delivery, clock.GetUtcNow())).MinBy(n => n.Delivery!.NextAttemptAt) is { } nudge)
+            {
+                var result = await webhooks.SendAsync(endpoint, new WebhookMessage(nudge.Id, Cycle, Country, nudge), CancellationToken.None);
+                var at = clock.GetUtcNow();
+                var sample = Random.Shared.NextDouble();
+                var recorded = await _state.UpdateAsync(s =>
+                    ReviewWorkflow.RecordAttempt(s, nudge.Id, d => WebhookRules.AfterAttempt(d, result, at, options, sample)) is { } next
+                        ? (next, ReviewWorkflow.FindNudge(next, nudge.Id)?.Delivery)
+                        : (null, null));
+                if (!result.Accepted)
+                {
+                    GcmMetrics.WebhookFailed();
+                }
+
+                if (recorded is { Status: DeliveryStatus.Failed } failed)
+                {
+                    LogDeliveryFailed(logger, Key, nudge.Id, failed.Attempts);
+                }
+            }
+        }
+        finally
+        {
+            _delivering = false;
+        }
+
+        await RescheduleDeliveriesAsync();
+    }
+
+    /// <summary>Arms the timer and the durable reminder for the next attempt; with nothing due, removes both.</summary>
+    private async Task RescheduleDeliveriesAsync()
+    {
+        if (ReviewWorkflow.NextAttemptAt(_state.Current) is { } next)
+        {
+            ArmDeliveryTimer(next);
+            if (_reminderDue != next)
+            {
+                await ArmDeliveryReminderAsync(next, force: true);
+            }
+
+            return;
+        }
+
+        _deliveryTimer?.Dispose();
+        _deliveryTimer = null;
+        if (_reminderHolds > 0)
+        {
+            return;
+        }
+
+        if (await this.GetReminder(DeliveryReminder) is { } reminder && ReviewWorkflow.NextAttemptAt(_state.Current) is null && _reminderHolds == 0)
         {
             await this.UnregisterReminder(reminder);
+        }
+
+        _reminderDue = null;
+    }
+
+    /// <summary>
+    /// Makes sure the durable reminder fires by <paramref name="due"/> (a second after it: the timer normally gets
+    /// there first). Its period only matters when the silo was down at the due time.
+    /// </summary>
+    private async Task ArmDeliveryReminderAsync(DateTimeOffset due, bool force = false)
+    {
+        if (!force && _reminderDue is { } armed && armed <= due)
+        {
+            return;
+        }
+
+        var wait = due - clock.GetUtcNow() + TimeSpan.FromSeconds(1);
+        await this.RegisterOrUpdateReminder(DeliveryReminder, wait > TimeSpan.Zero ? wait : TimeSpan.Zero, reviewOptions.Value.DeliveryRetryPeriod);
+        _reminderDue = due;
+    }
+
+    /// <summary>Secrets left the state: have the storage forget their bytes. A failure is logged; the next one tries again.</summary>
+    private async Task ScrubQuietlyAsync()
+    {
+        try
+        {
+            await secrets.ScrubAsync();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogScrubFailed(logger, ex, Key);
         }
     }
 
@@ -464,6 +664,14 @@ public sealed partial class ReviewGrain(
     [LoggerMessage(Level = LogLevel.Warning,
         Message = "Review {Review} could not push version {Version} to region {Region}; retrying in {Delay}")]
     private static partial void LogPushFailed(ILogger logger, Exception ex, string review, long version, string region, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Review {Review}: the webhook delivery of nudge {Nudge} failed after {Attempts} attempts; the ministry can ask for it again")]
+    private static partial void LogDeliveryFailed(ILogger logger, string review, string nudge, int attempts);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Review {Review}: could not make the storage forget removed webhook secrets (they are encrypted); the next removal tries again")]
+    private static partial void LogScrubFailed(ILogger logger, Exception ex, string review);
 
     [LoggerMessage(Level = LogLevel.Warning,
         Message = "Review {Review}: the latest change's history entries are not in the trail yet (they are in the state row); the next write or read appends them")]

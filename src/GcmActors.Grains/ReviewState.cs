@@ -33,10 +33,16 @@ public sealed record ReviewState
     /// <summary>Nudges received from co-organizers, oldest first. Not part of the review's version.</summary>
     [Id(7)] public ImmutableList<Nudge> Nudges { get; init; } = [];
 
-    /// <summary>The ministry's webhook for nudges, if it registered one.</summary>
+    /// <summary>
+    /// The webhook as releases before December 2026 stored it, secret in plain text. Always null now: a review that
+    /// still has one moves it to <see cref="Endpoint"/> (encrypted) when it activates.
+    /// </summary>
     [Id(8)] public Webhook? Webhook { get; init; }
 
-    /// <summary>Ids of nudges not yet acknowledged by the webhook (2xx); retried until they are.</summary>
+    /// <summary>
+    /// Ids of nudges still to deliver, as releases before December 2026 kept them. Always empty now: each nudge carries
+    /// its own <see cref="Nudge.Delivery"/>; a review that still has ids here moves them there when it activates.
+    /// </summary>
     [Id(9)] public ImmutableList<string> PendingDeliveries { get; init; } = [];
 
     /// <summary>How many entries the audit trail has: the sequence of its newest entry.</summary>
@@ -49,6 +55,9 @@ public sealed record ReviewState
     /// disagree, and a write never waits for the trail.
     /// </summary>
     [Id(11)] public ImmutableList<HistoryEntry> LastChange { get; init; } = [];
+
+    /// <summary>The ministry's webhook for nudges (secrets encrypted), if it registered one. Not part of the review's version.</summary>
+    [Id(12)] public WebhookEndpoint? Endpoint { get; init; }
 
     public MilestoneRecord this[Milestone milestone] => Milestones.GetValueOrDefault(milestone, MilestoneRecord.NotStarted);
 

@@ -155,7 +155,7 @@ public static class ReviewWorkflow
     /// Returns the next state, or null when nothing is stored.
     /// </summary>
     public static (ReviewState? Next, NudgeDelivery Delivery) ReceiveNudge(
-        ReviewState state, string country, Nudge nudge, TimeSpan minInterval)
+        ReviewState state, string country, Nudge nudge, TimeSpan minInterval, DateTimeOffset? deliverFrom = null)
     {
         var last = state.Nudges.LastOrDefault(n => n.Region == nudge.Region);
         if (last is not null && nudge.SentAt - last.SentAt < minInterval)
@@ -165,21 +165,132 @@ public static class ReviewWorkflow
                 : (null, new NudgeDelivery(country, NudgeOutcome.Throttled, RetryAfter: last.SentAt + minInterval));
         }
 
-        var inbox = state.Nudges.Add(nudge);
+        // A registered webhook gets it too: its delivery is queued in the same write, attempted (and retried) after it.
+        var stored = state.Endpoint is null ? nudge with { Delivery = null } : nudge with { Delivery = WebhookRules.NewDelivery(deliverFrom ?? nudge.SentAt) };
+        var inbox = state.Nudges.Add(stored);
         while (inbox.Count > MaxInbox)
         {
             var oldest = inbox.FirstOrDefault(n => n.AcknowledgedAt is not null) ?? inbox[0];
             inbox = inbox.Remove(oldest);
         }
 
-        // A registered webhook gets it too: queued in the same write, delivered (and retried) after it.
-        var pending = state.Webhook is null ? state.PendingDeliveries : state.PendingDeliveries.Add(nudge.Id);
-        return (state with { Nudges = inbox, PendingDeliveries = pending.RemoveAll(id => !inbox.Any(n => n.Id == id)) },
-            new NudgeDelivery(country, NudgeOutcome.Delivered, nudge.Id));
+        return (state with { Nudges = inbox }, new NudgeDelivery(country, NudgeOutcome.Delivered, nudge.Id));
     }
 
-    /// <summary>What a webhook delivery carries; null when the nudge left the inbox (nothing left to deliver).</summary>
-    public static Nudge? PendingNudge(ReviewState state, string nudgeId) => state.Nudges.FirstOrDefault(n => n.Id == nudgeId);
+    public static Nudge? FindNudge(ReviewState state, string nudgeId) => state.Nudges.FirstOrDefault(n => n.Id == nudgeId);
+
+    /// <summary>Records an attempt's outcome on the nudge's delivery; null when the nudge left the inbox or is no longer pending.</summary>
+    public static ReviewState? RecordAttempt(ReviewState state, string nudgeId, Func<WebhookDelivery, WebhookDelivery> after)
+    {
+        var nudge = state.Nudges.FirstOrDefault(n => n.Id == nudgeId);
+        return nudge?.Delivery is { Status: DeliveryStatus.Pending } delivery
+            ? state with { Nudges = state.Nudges.Replace(nudge, nudge with { Delivery = after(delivery) }) }
+            : null;
+    }
+
+    /// <summary>The earliest attempt due, or null when nothing waits to be delivered (then nothing may keep the review awake).</summary>
+    public static DateTimeOffset? NextAttemptAt(ReviewState state) => state.Endpoint is null
+        ? null
+        : state.Nudges.Select(n => n.Delivery).Where(d => d is { Status: DeliveryStatus.Pending }).Min(d => d!.NextAttemptAt);
+
+    /// <summary>
+    /// Registers or replaces the webhook (its URL and secret). Webhook changes are in the history but do not bump the
+    /// version: the version orders the review's content (ETag, If-Match, snapshots to the regions), and the webhook,
+    /// like the inbox, is how the ministry is reached, not what it reported. Deliveries still due go to the new URL.
+    /// </summary>
+    public static ReviewState RegisterWebhook(ReviewState state, WebhookEndpoint endpoint, bool secretSupplied, string actor, DateTimeOffset now) =>
+        Record(
+            state with { Endpoint = endpoint },
+            [("webhook", state.Endpoint is { } old ? WebhookRules.Redact(old.Url) : null, WebhookRules.Redact(endpoint.Url),
+                secretSupplied ? "registered with a secret supplied by the ministry" : "registered with a generated secret")],
+            actor, now);
+
+    /// <summary>
+    /// A new signing secret first; the current one keeps signing until <paramref name="expiresAt"/> (none left when that
+    /// is already past). Secrets whose grace period is over leave the state.
+    /// </summary>
+    public static (ReviewState? Next, string? Refusal) RotateWebhookSecret(
+        ReviewState state, SigningSecret fresh, DateTimeOffset expiresAt, DateTimeOffset opsNow, string actor, DateTimeOffset now)
+    {
+        if (state.Endpoint is not { } endpoint)
+        {
+            return (null, "no webhook is registered");
+        }
+
+        var previous = endpoint.SigningAt(opsNow).Take(1)
+            .Where(_ => expiresAt > opsNow)
+            .Select(s => s with { ExpiresAt = s.ExpiresAt is { } e && e < expiresAt ? e : expiresAt });
+        var next = state with { Endpoint = endpoint with { Secrets = [fresh, .. previous] } };
+        var note = expiresAt > opsNow
+            ? $"secret rotated; the previous one also signs until {expiresAt.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}"
+            : "secret rotated; the previous one no longer signs";
+        return (Record(next, [("webhook.secret", null, null, note)], actor, now), null);
+    }
+
+    /// <summary>Removes the webhook and every secret; what was still due ends as failed (a resend works once one is registered).</summary>
+    public static ReviewState? RemoveWebhook(ReviewState state, string actor, DateTimeOffset now)
+    {
+        if (state.Endpoint is not { } endpoint)
+        {
+            return null;
+        }
+
+        var nudges = state.Nudges.Select(n => n.Delivery is { Status: DeliveryStatus.Pending } d ? n with { Delivery = WebhookRules.Abandoned(d) } : n);
+        return Record(
+            state with { Endpoint = null, Webhook = null, Nudges = [.. nudges] },
+            [("webhook", WebhookRules.Redact(endpoint.Url), null, "removed with its secrets")],
+            actor, now);
+    }
+
+    /// <summary>Asks for a failed delivery again (same nudge, same webhook-id, fresh schedule).</summary>
+    public static (ReviewState? Next, Nudge? Nudge, string? Refusal) ResendNudge(ReviewState state, string nudgeId, DateTimeOffset opsNow)
+    {
+        var nudge = state.Nudges.FirstOrDefault(n => n.Id == nudgeId);
+        if (nudge is null)
+        {
+            return (null, null, null);
+        }
+
+        var (delivery, refusal) = WebhookRules.Resend(nudge.Delivery, state.Endpoint is not null, opsNow);
+        if (delivery is null)
+        {
+            return (null, nudge, refusal);
+        }
+
+        var resent = nudge with { Delivery = delivery };
+        return (state with { Nudges = state.Nudges.Replace(nudge, resent) }, resent, null);
+    }
+
+    /// <summary>
+    /// Moves a webhook stored by a release before December 2026 (secret in plain text, pending ids in a list) to the
+    /// encrypted endpoint and per-nudge deliveries. Null when there is nothing to move.
+    /// </summary>
+    public static ReviewState? MoveLegacyWebhook(ReviewState state, Func<string, string> protect, DateTimeOffset opsNow)
+    {
+        if (state.Webhook is null && state.PendingDeliveries.IsEmpty)
+        {
+            return null;
+        }
+
+        var endpoint = state.Webhook is { } legacy
+            ? new WebhookEndpoint(legacy.Url, [new SigningSecret(protect(WebhookRules.FromLegacySecret(legacy.Secret)), opsNow)], opsNow, "migration")
+            : state.Endpoint;
+        var pending = state.PendingDeliveries.ToHashSet(StringComparer.Ordinal);
+        var nudges = state.Nudges.Select(n => endpoint is not null && pending.Contains(n.Id) && n.Delivery is null
+            ? n with { Delivery = WebhookRules.NewDelivery(opsNow) }
+            : n);
+        return state with { Endpoint = endpoint, Webhook = null, PendingDeliveries = [], Nudges = [.. nudges] };
+    }
+
+    /// <summary>Appends history entries for a change that is not part of the review's content: the version stays.</summary>
+    private static ReviewState Record(
+        ReviewState state, IEnumerable<(string Field, string? From, string? To, string? Note)> changes, string actor, DateTimeOffset now)
+    {
+        var entries = changes
+            .Select((c, i) => new HistoryEntry(state.Version, now, actor, c.Field, c.From, c.To, c.Note, state.HistoryCount + i + 1))
+            .ToImmutableList();
+        return state with { HistoryCount = state.HistoryCount + entries.Count, LastChange = entries };
+    }
 
     /// <summary>Marks a nudge as read. Acknowledging twice keeps the first acknowledgement.</summary>
     public static (ReviewState? Next, Nudge? Nudge) AcknowledgeNudge(ReviewState state, string nudgeId, string actor, DateTimeOffset now)

@@ -2,6 +2,7 @@ using GcmActors.Host.Api;
 using GcmActors.Host.Dashboard;
 using GcmActors.Host.Hosting;
 using GcmActors.Host.Security;
+using GcmActors.Host.Webhooks;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
@@ -18,6 +19,7 @@ if (args.FirstOrDefault() == "token")
 var options = GcmOptions.From(builder.Configuration);
 builder.Services.AddSingleton(options);
 builder.AddGcmOrleans(options);
+builder.AddGcmWebhooks(options);
 builder.AddGcmApi(options);
 builder.AddGcmSecurity(options);
 builder.AddGcmTelemetry();

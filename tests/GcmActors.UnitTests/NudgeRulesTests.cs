@@ -83,13 +83,16 @@ public class NudgeRulesTests
     [Fact]
     public void ReceiveNudge_WithAWebhook_QueuesItForDelivery_AndWithoutOneDoesNot()
     {
-        var withHook = new ReviewState { Webhook = new Webhook("https://mofa.example.lb/hook", "0123456789abcdef") };
+        var withHook = new ReviewState { Endpoint = new WebhookEndpoint("https://mofa.example.lb/hook", [], Monday, "ministry:LBN") };
+        var now = Monday.AddMinutes(1);
 
-        var (queued, _) = ReviewWorkflow.ReceiveNudge(withHook, "LBN", From("arab", "Please submit", Monday), Day);
-        var (plain, _) = ReviewWorkflow.ReceiveNudge(new ReviewState(), "LBN", From("arab", "Please submit", Monday), Day);
+        var (queued, _) = ReviewWorkflow.ReceiveNudge(withHook, "LBN", From("arab", "Please submit", Monday), Day, now);
+        var (plain, _) = ReviewWorkflow.ReceiveNudge(new ReviewState(), "LBN", From("arab", "Please submit", Monday), Day, now);
 
-        Assert.Equal<string>(["n1"], queued!.PendingDeliveries);
-        Assert.Empty(plain!.PendingDeliveries);
+        Assert.Equal(new WebhookDelivery(DeliveryStatus.Pending, 0, now), queued!.Nudges.Single().Delivery);
+        Assert.Equal(now, ReviewWorkflow.NextAttemptAt(queued));
+        Assert.Null(plain!.Nudges.Single().Delivery);
+        Assert.Null(ReviewWorkflow.NextAttemptAt(plain));
     }
 
     [Fact]

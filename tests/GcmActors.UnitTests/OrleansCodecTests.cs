@@ -61,6 +61,27 @@ public sealed class OrleansCodecTests : IDisposable
     public void SendNudges_RoundTripsThroughOrleans() => RoundTrip(Samples.SendNudges);
 
     [Fact]
+    public void RegisterWebhook_RoundTripsThroughOrleans() => RoundTrip(Samples.RegisterWebhook);
+
+    [Fact]
+    public void RotateWebhookSecret_RoundTripsThroughOrleans() => RoundTrip(Samples.RotateWebhookSecret);
+
+    [Fact]
+    public void WebhookResult_RoundTripsThroughOrleans() => RoundTrip(Samples.WebhookResult);
+
+    [Fact]
+    public void ResendResult_RoundTripsThroughOrleans() => RoundTrip(Samples.ResendResult);
+
+    [Fact]
+    public void WebhookCommands_NeverPrintTheirSecret()
+    {
+        Assert.DoesNotContain("whsec_", Samples.RegisterWebhook.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("whsec_", Samples.RotateWebhookSecret.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("protected", Samples.Endpoint.ToString(), StringComparison.Ordinal);
+        Assert.Contains("mofa.example.lb", Samples.RegisterWebhook.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void NudgeResult_RoundTripsThroughOrleans() => RoundTrip(Samples.NudgeResult);
 
     [Fact]

@@ -33,7 +33,23 @@ internal static class Samples
             [Milestone.Submitted] = new(MilestoneStatus.NotStarted, At.AddDays(4), "to co-organizers", "late"),
         });
 
-    public static readonly Nudge Nudge = new("arab-1", "arab", "coorganizer:arab", "Please submit by 6 October", At.AddDays(1), At.AddDays(2), "ministry:LBN");
+    public static readonly WebhookDelivery Delivery = new(
+        DeliveryStatus.Pending, 3, At.AddDays(1).AddMinutes(3), At.AddDays(1).AddMinutes(2), 503, "answered 503", At.AddDays(1).AddMinutes(4));
+
+    public static readonly Nudge Nudge = new("arab-1", "arab", "coorganizer:arab", "Please submit by 6 October", At.AddDays(1), At.AddDays(2), "ministry:LBN", Delivery);
+
+    public static readonly WebhookEndpoint Endpoint = new(
+        "https://mofa.example.lb/gcm/nudges",
+        [new SigningSecret("CfDJ8-protected-new", At.AddDays(3), At.AddDays(90)), new SigningSecret("CfDJ8-protected-old", At, At.AddDays(4))],
+        At, "ministry:LBN");
+
+    public static readonly RegisterWebhook RegisterWebhook = new("https://mofa.example.lb/gcm/nudges", "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0", "ministry:LBN", true);
+
+    public static readonly RotateWebhookSecret RotateWebhookSecret = new("whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0", "ministry:LBN", TimeSpan.FromHours(24), true);
+
+    public static readonly WebhookResult WebhookResult = new(Outcome.Applied, Endpoint.ToView(At.AddDays(3)), "registered");
+
+    public static readonly ResendResult ResendResult = new(Outcome.Applied, Nudge, "resent");
 
     public static readonly SendNudges SendNudges = new(["LBN", "SYR"], "Please submit by 6 October", "coorganizer:arab");
 
@@ -60,6 +76,7 @@ internal static class Samples
         Nudges = [Nudge],
         Webhook = new Webhook("https://mofa.example.lb/gcm/nudges", "0123456789abcdef0123"),
         PendingDeliveries = ["arab-1"],
+        Endpoint = Endpoint,
         HistoryCount = 12,
         LastChange =
         [

@@ -105,21 +105,6 @@ public class StrictInputRulesTests
         Assert.Equal(TimeSpan.FromSeconds(1), NudgeRules.RetryAfter(new NudgeResult(Outcome.Applied, [throttled]), Noon.AddMinutes(5)));
     }
 
-    [Theory]
-    [InlineData("https://mofa.example.lb/gcm", "at-least-16-characters", false, true)]
-    [InlineData("http://mofa.example.lb/gcm", "at-least-16-characters", false, false)]
-    [InlineData("http://127.0.0.1:9000/gcm", "at-least-16-characters", true, true)]
-    [InlineData("https://user:pass@mofa.example.lb/gcm", "at-least-16-characters", false, false)]
-    [InlineData("/gcm", "at-least-16-characters", false, false)]
-    [InlineData("https://mofa.example.lb/gcm", "too-short", false, false)]
-    public void ValidateWebhook_HttpsWithoutCredentials_AndASecretOf16To256Characters(string url, string secret, bool allowHttp, bool accepted)
-    {
-        var (webhook, refusal) = NudgeRules.ValidateWebhook(url, secret, allowHttp);
-
-        Assert.Equal(accepted, webhook is not null);
-        Assert.Equal(accepted, refusal is null);
-    }
-
     [Fact]
     public void ValidateMessage_EmptyTooLongOrWithAnOverride_IsRefused()
     {

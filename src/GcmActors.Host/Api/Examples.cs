@@ -13,7 +13,9 @@ internal static class Examples
 
     public static readonly NudgeRequest Nudge = new("Please send your voluntary review before 6 October.", ["LBN"]);
 
-    public static readonly WebhookRequest Webhook = new("https://mofa.example.lb/gcm/nudges", "at-least-16-characters");
+    public static readonly WebhookRequest Webhook = new("https://mofa.example.lb/gcm/nudges");
+
+    public static readonly RotateSecretRequest RotateSecret = new(GraceHours: 24);
 
     public static readonly RegionRequest Region = new(
         "Arab region: first regional review of the GCM",

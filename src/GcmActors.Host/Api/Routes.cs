@@ -43,8 +43,13 @@ public static class Routes
         var inbox = review.MapGroup("").WithTags("Nudges").RequireAuthorization(Access.WriteReview);
         inbox.MapRead("/nudges", NudgeApi.GetInboxAsync).Named("GetNudges", "Read a ministry's nudge inbox");
         inbox.MapPost("/nudges/{id}/acknowledge", NudgeApi.AcknowledgeAsync).Named("AcknowledgeNudge", "Mark a nudge as read");
+        inbox.MapPost("/nudges/{id}/resend", NudgeApi.ResendAsync).Named("ResendNudge", "Send a failed nudge delivery again")
+            .Problems(Status409Conflict);
+        inbox.MapRead("/webhook", NudgeApi.GetWebhookAsync).Named("GetWebhook", "Read the nudge webhook (never its secret)");
         inbox.MapPut("/webhook", NudgeApi.SetWebhookAsync).Named("SetWebhook", "Register the nudge webhook")
             .Contract(new() { Example = Examples.Webhook });
+        inbox.MapPost("/webhook/rotate", NudgeApi.RotateWebhookSecretAsync).Named("RotateWebhookSecret", "Rotate the webhook's signing secret")
+            .Contract(new() { Example = Examples.RotateSecret });
         inbox.MapDelete("/webhook", NudgeApi.DeleteWebhookAsync).Named("DeleteWebhook", "Remove the nudge webhook");
         return app;
     }

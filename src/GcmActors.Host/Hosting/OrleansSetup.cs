@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using GcmActors.Grains;
 using GcmActors.Host.Faults;
+using GcmActors.Host.Webhooks;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Storage;
@@ -140,10 +141,7 @@ public static class OrleansSetup
         silo.Services.TryAddKeyedSingleton(GcmClock.Key, TimeProvider.System);
         silo.Services.TryAddSingleton(CountryCatalog.Default);
         silo.Services.TryAddSingleton<RegionDocumentBoard>();
-        silo.Services.AddHttpClient(HttpWebhookSender.ClientName, client => client.Timeout = TimeSpan.FromSeconds(10));
-        silo.Services.TryAddSingleton<IWebhookSender>(services => new HttpWebhookSender(
-            services.GetRequiredService<IHttpClientFactory>(), services.GetRequiredKeyedService<TimeProvider>(GcmClock.Key),
-            services.GetRequiredService<ILogger<HttpWebhookSender>>()));
+        silo.Services.AddWebhookDelivery(invariant == SqliteStore.Invariant ? () => SqliteStore.CheckpointAsync(connectionString, gate) : null);
         return silo;
     }
 

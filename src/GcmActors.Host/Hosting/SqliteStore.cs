@@ -14,7 +14,28 @@ public static class SqliteStore
     /// </summary>
     public const string Invariant = "System.Data.SQLite";
 
-    public static string ConnectionString(string file) => new SqliteConnectionStringBuilder
+    /// <summary>Whether every connection of this process runs with <c>secure_delete</c> (set up by <see cref="ConnectionString"/>).</summary>
+    public static bool SecureDelete { get; private set; }
+
+    public static string ConnectionString(string file)
+    {
+        // Before any connection is opened: deleted bytes (removed webhook secrets among them) are zeroed, not left in free pages.
+        SecureDelete = SqliteSecureDelete.Enable();
+        return Builder(file);
+    }
+
+    /// <summary>
+    /// Moves every committed page into the database file and empties the write-ahead log, so that bytes a write
+    /// deleted (zeroed by secure_delete) no longer survive in the log either. Through the write gate, like any write.
+    /// </summary>
+    public static Task CheckpointAsync(string connectionString, WriteGate gate) => gate.RunAsync(async () =>
+    {
+        await using var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync();
+        await ExecuteAsync(connection, "PRAGMA wal_checkpoint(TRUNCATE);", CancellationToken.None);
+    });
+
+    private static string Builder(string file) => new SqliteConnectionStringBuilder
     {
         DataSource = file,
         Mode = SqliteOpenMode.ReadWriteCreate,

@@ -49,7 +49,7 @@ internal sealed class SchemaMigrator(Store store, GcmOptions options, ILogger<Sc
     {
         if (!store.IsCluster)
         {
-            Directory.CreateDirectory(options.DataPath);
+            DataDirectory.ProtectSqliteFiles(options.SqliteFile);
         }
 
         await store.ApplySchemaAsync(cancellationToken);

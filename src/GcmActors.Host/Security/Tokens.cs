@@ -33,7 +33,7 @@ public sealed class Tokens
     /// <summary>Loads the signing key from <paramref name="dataDirectory"/>, creating it (mode 600) if absent.</summary>
     public static Tokens LoadOrCreate(string dataDirectory)
     {
-        Directory.CreateDirectory(dataDirectory);
+        Hosting.DataDirectory.CreatePrivate(dataDirectory);
         var path = Path.Combine(dataDirectory, KeyFileName);
         var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
         if (!OperatingSystem.IsWindows())

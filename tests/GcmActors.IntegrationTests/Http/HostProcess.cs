@@ -158,7 +158,10 @@ public sealed class HostProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static string FindHostDll()
+    /// <summary>The folder of GcmActors.sln above this test assembly.</summary>
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    private static string FindRepositoryRoot()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "GcmActors.sln")))
@@ -166,10 +169,12 @@ public sealed class HostProcess : IAsyncDisposable
             directory = directory.Parent;
         }
 
-        if (directory is null)
-        {
-            throw new InvalidOperationException("GcmActors.sln not found above " + AppContext.BaseDirectory);
-        }
+        return directory?.FullName ?? throw new InvalidOperationException("GcmActors.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    private static string FindHostDll()
+    {
+        var directory = new DirectoryInfo(FindRepositoryRoot());
 
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
             ? "Release"
@@ -188,12 +193,24 @@ public sealed class HostFixture : IAsyncLifetime
 
     public async Task InitializeAsync() => Host = await HostProcess.StartAsync(
         DataDirectory,
-        // Webhook receivers in these tests are plain http on loopback, and a failed delivery is retried by
-        // the delivery reminder: make it tick every 2 s instead of every minute.
-        "--Gcm:Webhooks:AllowInsecure=true",
-        "--Gcm:Reviews:DeliveryRetryPeriod=00:00:02",
-        "--Gcm:Reviews:SyncPeriod=00:00:02",
-        "--Gcm:Reminders:MinimumReminderPeriod=00:00:01");
+        [.. WebhookArguments, "--Gcm:Reviews:SyncPeriod=00:00:02"]);
+
+    /// <summary>
+    /// Webhook receivers in these tests are plain http on loopback, which only an operator's allowance lets through,
+    /// and a failed delivery is retried within seconds (0.5 s, 1 s, 2 s, 2 s), not hours.
+    /// </summary>
+    public static readonly string[] WebhookArguments =
+    [
+        "--Gcm:Webhooks:AllowHttp=true",
+        "--Gcm:Webhooks:AllowedNetworks:0=127.0.0.1/32",
+        "--Gcm:Webhooks:MaxAttempts=5",
+        "--Gcm:Webhooks:FirstRetryDelay=00:00:00.500",
+        "--Gcm:Webhooks:BackoffFactor=2",
+        "--Gcm:Webhooks:MaxRetryDelay=00:00:02",
+        "--Gcm:Webhooks:AttemptTimeout=00:00:05",
+        "--Gcm:Reviews:DeliveryRetryPeriod=00:00:01",
+        "--Gcm:Reminders:MinimumReminderPeriod=00:00:01",
+    ];
 
     public async Task DisposeAsync()
     {
