@@ -158,9 +158,9 @@ public sealed class RegionGrain(
             return new NudgeResult(Outcome.NotFound, [], $"no regional round '{Region}' in cycle {Cycle}");
         }
 
-        if (string.IsNullOrWhiteSpace(command.Message) || command.Message.Length > ReviewWorkflow.MaxNudgeLength)
+        if (string.IsNullOrWhiteSpace(command.Message) || command.Message.Length > NudgeRules.MaxNudgeLength)
         {
-            return new NudgeResult(Outcome.Invalid, [], $"a nudge needs a message of at most {ReviewWorkflow.MaxNudgeLength} characters");
+            return new NudgeResult(Outcome.Invalid, [], $"a nudge needs a message of at most {NudgeRules.MaxNudgeLength} characters");
         }
 
         if (!command.Countries.IsDefaultOrEmpty && command.Countries.FirstOrDefault(c => !config.Members.Contains(c)) is { } stranger)

@@ -117,9 +117,9 @@ public sealed partial class ReviewGrain(
 
         // A webhook stored by a release before December 2026 (secret in plain text): encrypt it, then make the storage
         // forget the plain text.
-        if (ReviewWorkflow.MoveLegacyWebhook(_state.Current, secrets.Protect, clock.GetUtcNow()) is { } upgraded)
+        if (WebhookRules.MoveLegacyWebhook(_state.Current, secrets.Protect, clock.GetUtcNow()) is { } upgraded)
         {
-            if (ReviewWorkflow.NextAttemptAt(upgraded) is { } due)
+            if (WebhookRules.NextAttemptAt(upgraded) is { } due)
             {
                 await ArmDeliveryReminderAsync(due);
             }
@@ -137,7 +137,7 @@ public sealed partial class ReviewGrain(
         }
 
         // Deliveries due: attempt them while this activation lives (the reminder covers the time it does not).
-        if (ReviewWorkflow.NextAttemptAt(_state.Current) is { } next)
+        if (WebhookRules.NextAttemptAt(_state.Current) is { } next)
         {
             ArmDeliveryTimer(next);
         }
@@ -213,7 +213,7 @@ public sealed partial class ReviewGrain(
                 await ArmDeliveryReminderAsync(now);
             }
 
-            var delivery = await _state.UpdateAsync(s => ReviewWorkflow.ReceiveNudge(s, Country, nudge, reviewOptions.Value.NudgeInterval, now));
+            var delivery = await _state.UpdateAsync(s => NudgeRules.ReceiveNudge(s, Country, nudge, reviewOptions.Value.NudgeInterval, now));
             ArmDeliveryTimer(now);
             return delivery;
         }
@@ -240,12 +240,12 @@ public sealed partial class ReviewGrain(
         try
         {
             // Deliveries still due (to a previous URL, or failed ones a resend revived) go to the new one.
-            if (ReviewWorkflow.NextAttemptAt(_state.Current with { Endpoint = endpoint }) is { } due)
+            if (WebhookRules.NextAttemptAt(_state.Current with { Endpoint = endpoint }) is { } due)
             {
                 await ArmDeliveryReminderAsync(due);
             }
 
-            await _state.UpdateAsync(s => (KeepUntrailed(s, ReviewWorkflow.RegisterWebhook(s, endpoint, command.SecretSupplied, command.Actor, time.GetUtcNow())), 0));
+            await _state.UpdateAsync(s => (KeepUntrailed(s, WebhookRules.RegisterWebhook(s, endpoint, command.SecretSupplied, command.Actor, time.GetUtcNow())), 0));
         }
         finally
         {
@@ -272,7 +272,7 @@ public sealed partial class ReviewGrain(
         var now = clock.GetUtcNow();
         var fresh = new SigningSecret(secrets.Protect(command.Secret), now);
         var refusal = await _state.UpdateAsync(s =>
-            ReviewWorkflow.RotateWebhookSecret(s, fresh, now + command.Grace, now, command.Actor, time.GetUtcNow()) is { Next: { } next } rotated
+            WebhookRules.RotateWebhookSecret(s, fresh, now + command.Grace, now, command.Actor, time.GetUtcNow()) is { Next: { } next } rotated
                 ? (KeepUntrailed(s, next), rotated.Refusal)
                 : (null, "no webhook is registered"));
         if (refusal is not null)
@@ -292,7 +292,7 @@ public sealed partial class ReviewGrain(
             return NoReview();
         }
 
-        var removed = await _state.UpdateAsync(s => ReviewWorkflow.RemoveWebhook(s, actor, time.GetUtcNow()) is { } next ? (KeepUntrailed(s, next), true) : (null, false));
+        var removed = await _state.UpdateAsync(s => WebhookRules.RemoveWebhook(s, actor, time.GetUtcNow()) is { } next ? (KeepUntrailed(s, next), true) : (null, false));
         if (!removed)
         {
             return new WebhookResult(Outcome.NotFound, null, "no webhook is registered");
@@ -312,10 +312,10 @@ public sealed partial class ReviewGrain(
         }
 
         var now = clock.GetUtcNow();
-        if (ReviewWorkflow.ResendNudge(_state.Current, nudgeId, now) is not { Next: not null })
+        if (NudgeRules.ResendNudge(_state.Current, nudgeId, now) is not { Next: not null })
         {
             // Nothing to do: answer from the committed state, writing nothing.
-            var (_, current, refusal) = ReviewWorkflow.ResendNudge(_state.Current, nudgeId, now);
+            var (_, current, refusal) = NudgeRules.ResendNudge(_state.Current, nudgeId, now);
             return current is null
                 ? new ResendResult(Outcome.NotFound, null, $"no nudge '{nudgeId}' in the inbox of {Country}")
                 : new ResendResult(refusal is null ? Outcome.Unchanged : Outcome.RuleViolated, current, refusal);
@@ -325,10 +325,10 @@ public sealed partial class ReviewGrain(
         try
         {
             await ArmDeliveryReminderAsync(now);
-            var resent = await _state.UpdateAsync(s => ReviewWorkflow.ResendNudge(s, nudgeId, now) is { Next: { } next, Nudge: var n } ? (next, n) : (null, null));
+            var resent = await _state.UpdateAsync(s => NudgeRules.ResendNudge(s, nudgeId, now) is { Next: { } next, Nudge: var n } ? (next, n) : (null, null));
             ArmDeliveryTimer(now);
             return resent is null
-                ? new ResendResult(Outcome.Unchanged, ReviewWorkflow.FindNudge(_state.Current, nudgeId))
+                ? new ResendResult(Outcome.Unchanged, NudgeRules.FindNudge(_state.Current, nudgeId))
                 : new ResendResult(Outcome.Applied, resent);
         }
         finally
@@ -343,7 +343,7 @@ public sealed partial class ReviewGrain(
     private WebhookResult NoReview() => new(Outcome.NotFound, null, $"{Country} has no review in cycle {Cycle}");
 
     public Task<Nudge?> AcknowledgeNudgeAsync(string nudgeId, string actor) =>
-        _state.UpdateAsync(s => ReviewWorkflow.AcknowledgeNudge(s, nudgeId, actor, time.GetUtcNow()));
+        _state.UpdateAsync(s => NudgeRules.AcknowledgeNudge(s, nudgeId, actor, time.GetUtcNow()));
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
@@ -579,8 +579,8 @@ public sealed partial class ReviewGrain(
                 var at = clock.GetUtcNow();
                 var sample = Random.Shared.NextDouble();
                 var recorded = await _state.UpdateAsync(s =>
-                    ReviewWorkflow.RecordAttempt(s, nudge.Id, d => WebhookRules.AfterAttempt(d, result, at, options, sample)) is { } next
-                        ? (next, ReviewWorkflow.FindNudge(next, nudge.Id)?.Delivery)
+                    WebhookRules.RecordAttempt(s, nudge.Id, d => WebhookRules.AfterAttempt(d, result, at, options, sample)) is { } next
+                        ? (next, NudgeRules.FindNudge(next, nudge.Id)?.Delivery)
                         : (null, null));
                 if (!result.Accepted)
                 {
@@ -604,7 +604,7 @@ public sealed partial class ReviewGrain(
     /// <summary>Arms the timer and the durable reminder for the next attempt; with nothing due, removes both.</summary>
     private async Task RescheduleDeliveriesAsync()
     {
-        if (ReviewWorkflow.NextAttemptAt(_state.Current) is { } next)
+        if (WebhookRules.NextAttemptAt(_state.Current) is { } next)
         {
             ArmDeliveryTimer(next);
             if (_reminderDue != next)
@@ -622,7 +622,7 @@ public sealed partial class ReviewGrain(
             return;
         }
 
-        if (await this.GetReminder(DeliveryReminder) is { } reminder && ReviewWorkflow.NextAttemptAt(_state.Current) is null && _reminderHolds == 0)
+        if (await this.GetReminder(DeliveryReminder) is { } reminder && WebhookRules.NextAttemptAt(_state.Current) is null && _reminderHolds == 0)
         {
             await this.UnregisterReminder(reminder);
         }

@@ -336,4 +336,98 @@ public static class WebhookRules
         410 => "answered 410 Gone: the receiver wants no more deliveries",
         _ => $"answered {status.Value.ToString(CultureInfo.InvariantCulture)}",
     };
+
+    /// <summary>Records an attempt's outcome on the nudge's delivery; null when the nudge left the inbox or is no longer pending.</summary>
+    public static ReviewState? RecordAttempt(ReviewState state, string nudgeId, Func<WebhookDelivery, WebhookDelivery> after)
+    {
+        var nudge = state.Nudges.FirstOrDefault(n => n.Id == nudgeId);
+        return nudge?.Delivery is { Status: DeliveryStatus.Pending } delivery
+            ? state with { Nudges = state.Nudges.Replace(nudge, nudge with { Delivery = after(delivery) }) }
+            : null;
+    }
+
+    /// <summary>The earliest attempt due, or null when nothing waits to be delivered (then nothing may keep the review awake).</summary>
+    public static DateTimeOffset? NextAttemptAt(ReviewState state) => state.Endpoint is null
+        ? null
+        : state.Nudges.Select(n => n.Delivery).Where(d => d is { Status: DeliveryStatus.Pending }).Min(d => d!.NextAttemptAt);
+
+    /// <summary>
+    /// Registers or replaces the webhook (its URL and secret). Webhook changes are in the history but do not bump the
+    /// version: the version orders the review's content (ETag, If-Match, snapshots to the regions), and the webhook,
+    /// like the inbox, is how the ministry is reached, not what it reported. Deliveries still due go to the new URL.
+    /// </summary>
+    public static ReviewState RegisterWebhook(ReviewState state, WebhookEndpoint endpoint, bool secretSupplied, string actor, DateTimeOffset now) =>
+        Record(
+            state with { Endpoint = endpoint },
+            [("webhook", state.Endpoint is { } old ? WebhookRules.Redact(old.Url) : null, WebhookRules.Redact(endpoint.Url),
+                secretSupplied ? "registered with a secret supplied by the ministry" : "registered with a generated secret")],
+            actor, now);
+
+    /// <summary>Removes the webhook and every secret; what was still due ends as failed (a resend works once one is registered).</summary>
+    public static ReviewState? RemoveWebhook(ReviewState state, string actor, DateTimeOffset now)
+    {
+        if (state.Endpoint is not { } endpoint)
+        {
+            return null;
+        }
+
+        var nudges = state.Nudges.Select(n => n.Delivery is { Status: DeliveryStatus.Pending } d ? n with { Delivery = WebhookRules.Abandoned(d) } : n);
+        return Record(
+            state with { Endpoint = null, Webhook = null, Nudges = [.. nudges] },
+            [("webhook", WebhookRules.Redact(endpoint.Url), null, "removed with its secrets")],
+            actor, now);
+    }
+
+    /// <summary>
+    /// Moves a webhook stored by a release before December 2026 (secret in plain text, pending ids in a list) to the
+    /// encrypted endpoint and per-nudge deliveries. Null when there is nothing to move.
+    /// </summary>
+    public static ReviewState? MoveLegacyWebhook(ReviewState state, Func<string, string> protect, DateTimeOffset opsNow)
+    {
+        if (state.Webhook is null && state.PendingDeliveries.IsEmpty)
+        {
+            return null;
+        }
+
+        var endpoint = state.Webhook is { } legacy
+            ? new WebhookEndpoint(legacy.Url, [new SigningSecret(protect(WebhookRules.FromLegacySecret(legacy.Secret)), opsNow)], opsNow, "migration")
+            : state.Endpoint;
+        var pending = state.PendingDeliveries.ToHashSet(StringComparer.Ordinal);
+        var nudges = state.Nudges.Select(n => endpoint is not null && pending.Contains(n.Id) && n.Delivery is null
+            ? n with { Delivery = WebhookRules.NewDelivery(opsNow) }
+            : n);
+        return state with { Endpoint = endpoint, Webhook = null, PendingDeliveries = [], Nudges = [.. nudges] };
+    }
+
+    /// <summary>Appends history entries for a change that is not part of the review's content: the version stays.</summary>
+    private static ReviewState Record(
+        ReviewState state, IEnumerable<(string Field, string? From, string? To, string? Note)> changes, string actor, DateTimeOffset now)
+    {
+        var entries = changes
+            .Select((c, i) => new HistoryEntry(state.Version, now, actor, c.Field, c.From, c.To, c.Note, state.HistoryCount + i + 1))
+            .ToImmutableList();
+        return state with { HistoryCount = state.HistoryCount + entries.Count, LastChange = entries };
+    }
+
+    /// <summary>
+    /// A new signing secret first; the current one keeps signing until <paramref name="expiresAt"/> (none left when that
+    /// is already past). Secrets whose grace period is over leave the state.
+    /// </summary>
+    public static (ReviewState? Next, string? Refusal) RotateWebhookSecret(
+        ReviewState state, SigningSecret fresh, DateTimeOffset expiresAt, DateTimeOffset opsNow, string actor, DateTimeOffset now)
+    {
+        if (state.Endpoint is not { } endpoint)
+        {
+            return (null, "no webhook is registered");
+        }
+
+        var previous = endpoint.SigningAt(opsNow).Take(1)
+            .Where(_ => expiresAt > opsNow)
+            .Select(s => s with { ExpiresAt = s.ExpiresAt is { } e && e < expiresAt ? e : expiresAt });
+        var next = state with { Endpoint = endpoint with { Secrets = [fresh, .. previous] } };
+        var note = expiresAt > opsNow
+            ? $"secret rotated; the previous one also signs until {expiresAt.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}"
+            : "secret rotated; the previous one no longer signs";
+        return (Record(next, [("webhook.secret", null, null, note)], actor, now), null);
+    }
 }

@@ -13,7 +13,7 @@ public class NudgeRulesTests
 
     private static ReviewState Receive(ReviewState state, Nudge nudge)
     {
-        var (next, delivery) = ReviewWorkflow.ReceiveNudge(state, "LBN", nudge, Day);
+        var (next, delivery) = NudgeRules.ReceiveNudge(state, "LBN", nudge, Day);
         Assert.Equal(NudgeOutcome.Delivered, delivery.Outcome);
         return next!;
     }
@@ -21,7 +21,7 @@ public class NudgeRulesTests
     [Fact]
     public void ReceiveNudge_FirstOne_IsDeliveredWithoutTouchingTheReviewVersion()
     {
-        var (next, delivery) = ReviewWorkflow.ReceiveNudge(new ReviewState(), "LBN", From("arab", "Please submit", Monday), Day);
+        var (next, delivery) = NudgeRules.ReceiveNudge(new ReviewState(), "LBN", From("arab", "Please submit", Monday), Day);
 
         Assert.Equal(new NudgeDelivery("LBN", NudgeOutcome.Delivered, "n1"), delivery);
         Assert.Single(next!.Nudges);
@@ -34,7 +34,7 @@ public class NudgeRulesTests
     {
         var state = Receive(new ReviewState(), From("arab", "Please submit", Monday));
 
-        var (next, delivery) = ReviewWorkflow.ReceiveNudge(state, "LBN", From("arab", "Please submit", Monday.AddHours(2), "n2"), Day);
+        var (next, delivery) = NudgeRules.ReceiveNudge(state, "LBN", From("arab", "Please submit", Monday.AddHours(2), "n2"), Day);
 
         Assert.Null(next);
         Assert.Equal(new NudgeDelivery("LBN", NudgeOutcome.Duplicate, "n1"), delivery);
@@ -45,7 +45,7 @@ public class NudgeRulesTests
     {
         var state = Receive(new ReviewState(), From("arab", "Please submit", Monday));
 
-        var (next, delivery) = ReviewWorkflow.ReceiveNudge(state, "LBN", From("arab", "Reminder", Monday.AddHours(2), "n2"), Day);
+        var (next, delivery) = NudgeRules.ReceiveNudge(state, "LBN", From("arab", "Reminder", Monday.AddHours(2), "n2"), Day);
 
         Assert.Null(next);
         Assert.Equal(new NudgeDelivery("LBN", NudgeOutcome.Throttled, RetryAfter: Monday + Day), delivery);
@@ -66,15 +66,15 @@ public class NudgeRulesTests
     public void ReceiveNudge_WhenTheInboxIsFull_DropsTheOldestAcknowledgedFirst()
     {
         var state = new ReviewState();
-        for (var i = 0; i < ReviewWorkflow.MaxInbox; i++)
+        for (var i = 0; i < NudgeRules.MaxInbox; i++)
         {
             state = Receive(state, From("r" + i, "m", Monday, "n" + i));
         }
 
-        state = ReviewWorkflow.AcknowledgeNudge(state, "n5", "ministry:LBN", Monday).Next!;
+        state = NudgeRules.AcknowledgeNudge(state, "n5", "ministry:LBN", Monday).Next!;
         state = Receive(state, From("late", "m", Monday, "new"));
 
-        Assert.Equal(ReviewWorkflow.MaxInbox, state.Nudges.Count);
+        Assert.Equal(NudgeRules.MaxInbox, state.Nudges.Count);
         Assert.DoesNotContain(state.Nudges, n => n.Id == "n5");
         Assert.Equal("n0", state.Nudges[0].Id);
         Assert.Equal("new", state.Nudges[^1].Id);
@@ -86,13 +86,13 @@ public class NudgeRulesTests
         var withHook = new ReviewState { Endpoint = new WebhookEndpoint("https://mofa.example.lb/hook", [], Monday, "ministry:LBN") };
         var now = Monday.AddMinutes(1);
 
-        var (queued, _) = ReviewWorkflow.ReceiveNudge(withHook, "LBN", From("arab", "Please submit", Monday), Day, now);
-        var (plain, _) = ReviewWorkflow.ReceiveNudge(new ReviewState(), "LBN", From("arab", "Please submit", Monday), Day, now);
+        var (queued, _) = NudgeRules.ReceiveNudge(withHook, "LBN", From("arab", "Please submit", Monday), Day, now);
+        var (plain, _) = NudgeRules.ReceiveNudge(new ReviewState(), "LBN", From("arab", "Please submit", Monday), Day, now);
 
         Assert.Equal(new WebhookDelivery(DeliveryStatus.Pending, 0, now), queued!.Nudges.Single().Delivery);
-        Assert.Equal(now, ReviewWorkflow.NextAttemptAt(queued));
+        Assert.Equal(now, WebhookRules.NextAttemptAt(queued));
         Assert.Null(plain!.Nudges.Single().Delivery);
-        Assert.Null(ReviewWorkflow.NextAttemptAt(plain));
+        Assert.Null(WebhookRules.NextAttemptAt(plain));
     }
 
     [Fact]
@@ -100,8 +100,8 @@ public class NudgeRulesTests
     {
         var state = Receive(new ReviewState(), From("arab", "Please submit", Monday));
 
-        var (first, acknowledged) = ReviewWorkflow.AcknowledgeNudge(state, "n1", "ministry:LBN", Monday.AddHours(3));
-        var (second, again) = ReviewWorkflow.AcknowledgeNudge(first!, "n1", "admin", Monday.AddHours(5));
+        var (first, acknowledged) = NudgeRules.AcknowledgeNudge(state, "n1", "ministry:LBN", Monday.AddHours(3));
+        var (second, again) = NudgeRules.AcknowledgeNudge(first!, "n1", "admin", Monday.AddHours(5));
 
         Assert.Equal((Monday.AddHours(3), "ministry:LBN"), (acknowledged!.AcknowledgedAt!.Value, acknowledged.AcknowledgedBy!));
         Assert.Null(second);
@@ -111,7 +111,7 @@ public class NudgeRulesTests
     [Fact]
     public void AcknowledgeNudge_UnknownId_FindsNothing()
     {
-        var (next, nudge) = ReviewWorkflow.AcknowledgeNudge(new ReviewState(), "nope", "ministry:LBN", Monday);
+        var (next, nudge) = NudgeRules.AcknowledgeNudge(new ReviewState(), "nope", "ministry:LBN", Monday);
 
         Assert.Null(next);
         Assert.Null(nudge);

@@ -192,9 +192,9 @@ public class WebhookRulesTests
         var state = new ReviewState { Version = 4, HistoryCount = 6, Regions = ["2020/arab"] };
         var endpoint = new WebhookEndpoint("https://user:x@mofa.example.lb/hook?token=abc", [new SigningSecret("protected-1", Now)], Now, "ministry:LBN");
 
-        var registered = ReviewWorkflow.RegisterWebhook(state, endpoint, secretSupplied: false, "ministry:LBN", Now);
-        var (rotated, refusal) = ReviewWorkflow.RotateWebhookSecret(registered, new SigningSecret("protected-2", Now), Now.AddHours(24), Now, "ministry:LBN", Now);
-        var removed = ReviewWorkflow.RemoveWebhook(rotated!, "admin", Now);
+        var registered = WebhookRules.RegisterWebhook(state, endpoint, secretSupplied: false, "ministry:LBN", Now);
+        var (rotated, refusal) = WebhookRules.RotateWebhookSecret(registered, new SigningSecret("protected-2", Now), Now.AddHours(24), Now, "ministry:LBN", Now);
+        var removed = WebhookRules.RemoveWebhook(rotated!, "admin", Now);
 
         Assert.Null(refusal);
         var entries = new[] { registered, rotated!, removed! }.Select(s => Assert.Single(s.LastChange)).ToList();
@@ -213,8 +213,8 @@ public class WebhookRulesTests
     {
         var state = new ReviewState { Endpoint = new WebhookEndpoint("https://mofa.example.lb/hook", [new SigningSecret("old", Now.AddDays(-3))], Now, "ministry:LBN") };
 
-        var (rotated, _) = ReviewWorkflow.RotateWebhookSecret(state, new SigningSecret("new", Now), Now.AddHours(24), Now, "ministry:LBN", Now);
-        var (immediate, _) = ReviewWorkflow.RotateWebhookSecret(state, new SigningSecret("new", Now), Now, Now, "ministry:LBN", Now);
+        var (rotated, _) = WebhookRules.RotateWebhookSecret(state, new SigningSecret("new", Now), Now.AddHours(24), Now, "ministry:LBN", Now);
+        var (immediate, _) = WebhookRules.RotateWebhookSecret(state, new SigningSecret("new", Now), Now, Now, "ministry:LBN", Now);
 
         Assert.Equal(["new", "old"], rotated!.Endpoint!.SigningAt(Now.AddHours(23)).Select(s => s.Protected));
         Assert.Equal(["new"], rotated.Endpoint.SigningAt(Now.AddHours(24)).Select(s => s.Protected));
@@ -228,10 +228,10 @@ public class WebhookRulesTests
         var nudge = new Nudge("arab-1", "arab", "coorganizer:arab", "Please", Now, Delivery: WebhookRules.NewDelivery(Now));
         var state = new ReviewState { Nudges = [nudge], Endpoint = new WebhookEndpoint("https://mofa.example.lb/hook", [], Now, "m") };
 
-        var removed = ReviewWorkflow.RemoveWebhook(state, "m", Now)!;
+        var removed = WebhookRules.RemoveWebhook(state, "m", Now)!;
 
         Assert.Equal((DeliveryStatus.Failed, "the webhook was removed"), (removed.Nudges[0].Delivery!.Status, removed.Nudges[0].Delivery!.LastError));
-        Assert.Null(ReviewWorkflow.NextAttemptAt(removed));
+        Assert.Null(WebhookRules.NextAttemptAt(removed));
     }
 
     [Fact]
@@ -240,14 +240,14 @@ public class WebhookRulesTests
         var nudge = new Nudge("arab-1", "arab", "coorganizer:arab", "Please", Now);
         var legacy = new ReviewState { Nudges = [nudge], Webhook = new Webhook("https://mofa.example.lb/hook", "plain-text-secret-16"), PendingDeliveries = ["arab-1"] };
 
-        var moved = ReviewWorkflow.MoveLegacyWebhook(legacy, s => "protected:" + s.Length, Now)!;
+        var moved = WebhookRules.MoveLegacyWebhook(legacy, s => "protected:" + s.Length, Now)!;
 
         Assert.Null(moved.Webhook);
         Assert.Empty(moved.PendingDeliveries);
         Assert.Equal("https://mofa.example.lb/hook", moved.Endpoint!.Url);
         Assert.Equal("protected:" + WebhookRules.FromLegacySecret("plain-text-secret-16").Length, moved.Endpoint.Secrets.Single().Protected);
         Assert.Equal(WebhookRules.NewDelivery(Now), moved.Nudges[0].Delivery);
-        Assert.Null(ReviewWorkflow.MoveLegacyWebhook(moved, s => s, Now));
+        Assert.Null(WebhookRules.MoveLegacyWebhook(moved, s => s, Now));
     }
 
     [Fact]
