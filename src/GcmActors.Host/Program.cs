@@ -1,6 +1,7 @@
 using GcmActors.Host.Api;
 using GcmActors.Host.Dashboard;
 using GcmActors.Host.Hosting;
+using GcmActors.Host.Operations;
 using GcmActors.Host.Security;
 using GcmActors.Host.Webhooks;
 
@@ -22,10 +23,11 @@ builder.AddGcmOrleans(options);
 builder.AddGcmWebhooks(options);
 builder.AddGcmApi(options);
 builder.AddGcmSecurity(options);
-builder.AddGcmTelemetry();
+builder.AddGcmOperations(options);
 
 var app = builder.Build();
 app.UseGcmApi();
+app.MapGcmOperations();
 app.MapGcmRoutes();
 app.MapDashboard();
 app.Run();

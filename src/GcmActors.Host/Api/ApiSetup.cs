@@ -58,7 +58,6 @@ public static class ApiSetup
             Timeout = options.RequestTimeout,
             TimeoutStatusCode = StatusCodes.Status503ServiceUnavailable,
         });
-        builder.Services.AddHealthChecks();
         builder.Services.AddOpenApi(OpenApiContract.Configure);
 
         return builder;
@@ -86,8 +85,6 @@ public static class ApiSetup
                 reads.RequireToken ? "require a token" : "are open (loopback only)");
         });
 
-        // Liveness for orchestrators: the process serves HTTP. (Readiness: the seeded round answers.)
-        app.MapHealthChecks("/healthz").ShortCircuit();
         app.MapOpenApi();
         app.MapScalarApiReference();
         app.MapGet("/", () => TypedResults.Ok(new

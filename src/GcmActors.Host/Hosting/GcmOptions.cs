@@ -58,6 +58,18 @@ public sealed class GcmOptions
 
     public int SiloPort { get; set; } = 11111;
 
+    /// <summary>A second HTTP port for metrics scrapers and probes (<c>Gcm:Management:Port</c>).</summary>
+    public Operations.ManagementOptions Management { get; set; } = new();
+
+    /// <summary>The Orleans dashboard at <c>/orleans</c> (admins only): <c>Gcm:Dashboard:Enabled</c>.</summary>
+    public Operations.DashboardOptions Dashboard { get; set; } = new();
+
+    /// <summary>Run under Kubernetes with <c>Microsoft.Orleans.Hosting.Kubernetes</c>: <c>Gcm:Kubernetes:Enabled</c>.</summary>
+    public Operations.KubernetesOptions Kubernetes { get; set; } = new();
+
+    /// <summary>Console log format: <c>Gcm:Logging:Format</c> = <c>simple</c> (default) or <c>json</c>.</summary>
+    public Operations.LoggingOptions Logging { get; set; } = new();
+
     public int GatewayPort { get; set; } = 30000;
 
     public string DataPath => Path.GetFullPath(DataDirectory);

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using GcmActors.Grains;
 using GcmActors.Host.Faults;
+using GcmActors.Host.Operations;
 using GcmActors.Host.Webhooks;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
@@ -64,6 +65,7 @@ public static class OrleansSetup
                     silo.Services.Configure<ReminderOptions>(builder.Configuration.GetSection("Gcm:Reminders"));
                     silo.AddActivityPropagation();
                     silo.AddOutgoingGrainCallFilter<RequestDeadlineFilter>();
+                    silo.AddGcmOperations(options);
                 });
                 builder.Services.AddHostedService<Seeding.Seeder>();
                 break;
@@ -92,6 +94,7 @@ public static class OrleansSetup
 
                     client.AddActivityPropagation();
                     client.AddOutgoingGrainCallFilter<RequestDeadlineFilter>();
+                    client.AddGcmOperations(options);
                 });
                 break;
             default:

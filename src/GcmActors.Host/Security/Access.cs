@@ -10,11 +10,13 @@ public static class Access
     public const string Read = "read";
     public const string WriteReview = "write-review";
     public const string WriteRegion = "write-region";
+    public const string Admin = "admin";
 
     public static void AddPolicies(AuthorizationOptions options)
     {
         options.AddPolicy(Read, p => p.AddRequirements(new ReadRequirement()));
         options.AddPolicy(WriteReview, p => p.RequireAuthenticatedUser().AddRequirements(new ScopeRequirement(Roles.Ministry, "country")));
+        options.AddPolicy(Admin, p => p.RequireAuthenticatedUser().RequireClaim(Tokens.RoleClaim, Roles.Admin));
         options.AddPolicy(WriteRegion, p => p.RequireAuthenticatedUser().AddRequirements(new ScopeRequirement(Roles.CoOrganizer, "region")));
     }
 

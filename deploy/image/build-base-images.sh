@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Local stand-ins for the two base images deploy/Dockerfile names, for machines that cannot pull from
+# mcr.microsoft.com (such as this project's CI). They carry the same names, so the real Dockerfile builds
+# unchanged:
+#   mcr.microsoft.com/dotnet/aspnet:10.0   Debian (debootstrap, minbase) + this machine's .NET and ASP.NET
+#                                          Core runtimes + the non-root user "app" (uid 1654, as upstream)
+#   mcr.microsoft.com/dotnet/sdk:10.0      the above + this machine's .NET SDK, CA certificates and NuGet
+#                                          sources (the build restores through the same registry as the host)
+# Images that already exist are kept (pass --force to rebuild). Needs root, podman, runc and debootstrap.
+#
+#   deploy/image/build-base-images.sh [--force]
+set -euo pipefail
+
+force=false
+[ "${1:-}" = --force ] && force=true
+engine=${CONTAINER_ENGINE:-podman}
+aspnet=mcr.microsoft.com/dotnet/aspnet:10.0
+sdk=mcr.microsoft.com/dotnet/sdk:10.0
+debian=localhost/gcm-debian:bookworm
+
+exists() { "$engine" image exists "$1"; }
+if ! $force && exists "$aspnet" && exists "$sdk"; then
+    echo "Base images present: $aspnet, $sdk (--force rebuilds them)."
+    exit 0
+fi
+
+dotnet_root=$(dirname "$(readlink -f "$(command -v dotnet)")")
+sdk_version=$(dotnet --version)
+[ -d "$dotnet_root/sdk/$sdk_version" ] || { echo "No .NET SDK under $dotnet_root." >&2; exit 1; }
+work=$(mktemp -d /var/tmp/gcm-base-images.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+# 1. A Debian root file system from the mirror this machine's apt uses, imported as an image.
+if $force || ! exists "$debian"; then
+    mirror=$(grep -h -o -E '(URIs:|deb) +https?://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null \
+             | awk '{print $2; exit}' || true)
+    mirror=${mirror:-http://deb.debian.org/debian}
+    suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+    echo "debootstrap $suite from $mirror..."
+    # What .NET needs at run time (ICU, OpenSSL, zlib, time zones, CA certificates); nothing else.
+    debootstrap --variant=minbase --include=ca-certificates,libicu72,libssl3,zlib1g,tzdata \
+        "$suite" "$work/rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 \
+        || { tail -n 30 "$work/debootstrap.log" >&2; exit 1; }
+    rm -rf "$work/rootfs/var/cache/apt/archives/"*.deb "$work/rootfs/var/lib/apt/lists/"*
+    tar -C "$work/rootfs" -c . | "$engine" import --change 'CMD ["/bin/bash"]' - "$debian" >/dev/null
+    rm -rf "$work/rootfs"
+fi
+
+# 2. The runtime image: the shared frameworks and the dotnet host only.
+mkdir -p "$work/aspnet/dotnet/shared"
+cp -a "$dotnet_root/dotnet" "$dotnet_root/host" "$work/aspnet/dotnet/"
+cp -a "$dotnet_root/shared/Microsoft.NETCore.App" "$dotnet_root/shared/Microsoft.AspNetCore.App" "$work/aspnet/dotnet/shared/"
+cat >"$work/aspnet/Containerfile" <<CONTAINERFILE
+FROM $debian
+COPY dotnet /usr/share/dotnet
+RUN ln -s /usr/share/dotnet/dotnet /usr/bin/dotnet \\
+ && groupadd --gid 1654 app && useradd --uid 1654 --gid app --no-create-home --shell /bin/false app
+ENV APP_UID=1654 ASPNETCORE_HTTP_PORTS=8080 DOTNET_RUNNING_IN_CONTAINER=true
+LABEL org.gcm-actors.stand-in="built by deploy/image/build-base-images.sh from this machine's .NET"
+CONTAINERFILE
+echo "Building $aspnet..."
+"$engine" build --isolation=chroot -q -t "$aspnet" "$work/aspnet" >/dev/null
+rm -rf "$work/aspnet"
+
+# 3. The SDK image: the SDK, plus the CA certificates and NuGet sources this machine restores with.
+mkdir -p "$work/sdk/dotnet/sdk" "$work/sdk/certs" "$work/sdk/nuget"
+cp -a "$dotnet_root/sdk/$sdk_version" "$work/sdk/dotnet/sdk/"
+for d in packs sdk-manifests templates; do [ -d "$dotnet_root/$d" ] && cp -a "$dotnet_root/$d" "$work/sdk/dotnet/"; done
+cp /usr/local/share/ca-certificates/*.crt "$work/sdk/certs/" 2>/dev/null || true
+nuget_config=${NUGET_CONFIG:-$HOME/.nuget/NuGet/NuGet.Config}
+if [ -f "$nuget_config" ]; then cp "$nuget_config" "$work/sdk/nuget/NuGet.Config"; else
+    printf '<?xml version="1.0" encoding="utf-8"?>\n<configuration><packageSources><add key="nuget.org" value="https://api.nuget.org/v3/index.json" protocolVersion="3" /></packageSources></configuration>\n' \
+        >"$work/sdk/nuget/NuGet.Config"
+fi
+cat >"$work/sdk/Containerfile" <<CONTAINERFILE
+FROM $aspnet
+COPY dotnet /usr/share/dotnet
+COPY certs/ /usr/local/share/ca-certificates/
+COPY nuget/NuGet.Config /root/.nuget/NuGet/NuGet.Config
+RUN update-ca-certificates >/dev/null
+ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 \\
+    NUGET_CERT_REVOCATION_MODE=offline
+CONTAINERFILE
+echo "Building $sdk (SDK $sdk_version)..."
+"$engine" build --isolation=chroot -q -t "$sdk" "$work/sdk" >/dev/null
+echo "Base images ready: $aspnet, $sdk."
