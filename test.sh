@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Every test of the solution: unit (pure rules), grains in an in-process silo on a real SQLite file,
 # the HTTP API end to end against the real executable (including restart and kill -9), the dashboard page
-# in headless Chromium, and a cluster of executables on a throwaway PostgreSQL server. Needs the .NET 10
-# SDK, PostgreSQL's server binaries and Chromium (installed here with apt when missing and run as root);
-# packages restore from NuGet, and the OpenAPI linters and client generator from npm (tests/contract, pinned
-# by its lock file). `./test.sh --fast` runs only the fast tests (unit tests and [Trait("Category","Fast")]):
-# no PostgreSQL, Chromium or npm needed.
+# in headless Chromium, a cluster of executables on a throwaway PostgreSQL server, and the container image
+# built from deploy/Dockerfile and run (alone, and with deploy/compose.yaml). Needs the .NET 10 SDK,
+# PostgreSQL's server binaries, Chromium, podman, runc, debootstrap and podman-compose (installed here with
+# apt when missing and run as root); packages restore from NuGet, and the OpenAPI linters and client
+# generator from npm (tests/contract, pinned by its lock file). `./test.sh --fast` runs only the fast tests
+# (unit tests and [Trait("Category","Fast")]): no PostgreSQL, Chromium, podman or npm needed.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -16,12 +17,17 @@ if $fast; then
     filter=(--filter "FullyQualifiedName~GcmActors.UnitTests|Category=Fast")
 fi
 
-# The cluster tests start a throwaway PostgreSQL server and the dashboard tests a headless Chromium;
-# install what this machine lacks (Debian packages postgresql and chromium).
+# The cluster tests start a throwaway PostgreSQL server, the dashboard tests a headless Chromium and the
+# deploy tests podman; install what this machine lacks (Debian packages).
 missing=()
 if ! $fast; then
     ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
     [ -x /usr/bin/chromium ] || missing+=(chromium)
+    # The deploy tests build deploy/Dockerfile with podman (base-image stand-ins come from debootstrap) and
+    # bring deploy/compose.yaml up with podman-compose.
+    for tool in podman runc debootstrap podman-compose; do
+        command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || missing+=("$tool")
+    done
 fi
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using GcmActors.Host.Security;
+
+namespace GcmActors.IntegrationTests.Deploy;
+
+/// <summary>
+/// deploy/Dockerfile, built unchanged and run as an operator would run it: the base images are the project's
+/// local stand-ins (deploy/image/build-base-images.sh) where mcr.microsoft.com cannot be reached. The container
+/// runs as its non-root user on a read-only root file system with /data mounted, and serves the API.
+/// </summary>
+[Collection(DeployCollection.Name)]
+public sealed class ContainerImageTests : IAsyncLifetime
+{
+    private const string Image = "localhost/gcm-actors:test";
+    private readonly string _name = "gcm-image-test-" + Guid.NewGuid().ToString("N")[..8];
+    private readonly string _data = Path.Combine(Path.GetTempPath(), "gcm-image-" + Guid.NewGuid().ToString("N"));
+
+    public Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_data);
+        // The container's user (uid 1654) must be able to write its data directory, as a volume would let it.
+        if (OperatingSystem.IsWindows())
+        {
+            return Task.CompletedTask;
+        }
+
+        File.SetUnixFileMode(_data, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+            | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        try
+        {
+            await Podman.RunAsync("podman", ["rm", "--force", "--ignore", _name], TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            Directory.Delete(_data, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Image_BuiltFromTheDockerfile_RunsNonRootOnAReadOnlyRoot_IsReady_AndServesTokenReads()
+    {
+        Podman.RequireInstalled();
+        var clock = Stopwatch.StartNew();
+        await Podman.RunAsync("bash", [Path.Combine(Podman.RepositoryRoot, "deploy", "image", "build-base-images.sh")], TimeSpan.FromMinutes(6));
+        var bases = clock.Elapsed;
+        // Old build layers of earlier runs go; those of the last day stay as the build cache.
+        await Podman.RunAsync("podman", ["image", "prune", "--force", "--filter", "until=24h"], TimeSpan.FromMinutes(2));
+        clock.Restart();
+        await Podman.RunAsync("podman", ["build", "--isolation=chroot", "--network", "host", "--file", "deploy/Dockerfile", "--tag", Image, "."],
+            TimeSpan.FromMinutes(8));
+        var build = clock.Elapsed;
+
+        var http = Podman.FreePort();
+        clock.Restart();
+        await Podman.RunAsync("podman", [.. Podman.RuntimeOptions, "run", "--detach", "--name", _name, .. Podman.LimitOptions,
+            "--network", "host", "--read-only", "--read-only-tmpfs=false", "--volume", $"{_data}:/data",
+            "--env", $"Urls=http://127.0.0.1:{http}",
+            "--env", $"Gcm__Management__Port={Podman.FreePort()}",
+            "--env", $"Gcm__SiloPort={Podman.FreePort()}",
+            "--env", $"Gcm__GatewayPort={Podman.FreePort()}",
+            // On loopback reads would be open; an operator's container listens on a network and needs tokens.
+            "--env", "Gcm__Auth__RequireTokenForReads=true",
+            Image], TimeSpan.FromMinutes(1));
+
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{http}"), Timeout = TimeSpan.FromSeconds(5) };
+        await WaitUntilReadyAsync(client, TimeSpan.FromSeconds(90));
+        var ready = clock.Elapsed;
+
+        var region = "/api/cycles/2020/regions/arab";
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync(region)).StatusCode);
+        var key = Path.Combine(_data, Tokens.KeyFileName);
+        using var read = new HttpRequestMessage(HttpMethod.Get, region);
+        read.Headers.Authorization = new AuthenticationHeaderValue("Bearer",
+            Tokens.LoadOrCreate(_data).Issue(Roles.Viewer, null, TimeSpan.FromMinutes(5), Tokens.Issuer));
+        var response = await client.SendAsync(read);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("\"LBN\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // Written by the container's own user, not root.
+        var owner = (await Podman.RunAsync("stat", ["-c", "%u", key], TimeSpan.FromSeconds(10))).Trim();
+        Assert.Equal("1654", owner);
+        var user = (await Podman.RunAsync("podman", ["exec", _name, "id", "-u"], TimeSpan.FromSeconds(30))).Trim();
+        Assert.Equal("1654", user);
+
+        Console.WriteLine($"image: base images {bases.TotalSeconds:F0} s (cached when present), build {build.TotalSeconds:F0} s, "
+                          + $"container ready {ready.TotalSeconds:F1} s after start");
+    }
+
+    private async Task WaitUntilReadyAsync(HttpClient client, TimeSpan within)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                if ((await client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+
+            if (deadline.Elapsed > within)
+            {
+                var logs = await Podman.RunAsync("podman", ["logs", _name], TimeSpan.FromSeconds(30));
+                Assert.Fail($"the container was not ready within {within}:\n{logs}");
+            }
+
+            await Task.Delay(250);
+        }
+    }
+}
