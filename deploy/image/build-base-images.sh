@@ -6,21 +6,36 @@
 #                                          Core runtimes + the non-root user "app" (uid 1654, as upstream)
 #   mcr.microsoft.com/dotnet/sdk:10.0      the above + this machine's .NET SDK, CA certificates and NuGet
 #                                          sources (the build restores through the same registry as the host)
+# With --with-compose, also the two other images deploy/compose.yaml runs, from Debian's packages, under
+# names of their own (compose.yaml takes them from GCM_POSTGRES_IMAGE and GCM_NGINX_IMAGE):
+#   localhost/gcm-standin-postgres:15      Debian's PostgreSQL 15 with the POSTGRES_* environment contract
+#   localhost/gcm-standin-nginx:1.22       Debian's nginx
 # Images that already exist are kept (pass --force to rebuild). Needs root, podman, runc and debootstrap.
 #
-#   deploy/image/build-base-images.sh [--force]
+#   deploy/image/build-base-images.sh [--force] [--with-compose]
 set -euo pipefail
 
 force=false
-[ "${1:-}" = --force ] && force=true
+compose=false
+for arg in "$@"; do
+    case $arg in
+        --force) force=true ;;
+        --with-compose) compose=true ;;
+        *) echo "usage: $0 [--force] [--with-compose]" >&2; exit 2 ;;
+    esac
+done
+here=$(cd "$(dirname "$0")" && pwd)
 engine=${CONTAINER_ENGINE:-podman}
 aspnet=mcr.microsoft.com/dotnet/aspnet:10.0
 sdk=mcr.microsoft.com/dotnet/sdk:10.0
 debian=localhost/gcm-debian:bookworm
 
+postgres=localhost/gcm-standin-postgres:15
+nginx=localhost/gcm-standin-nginx:1.22
+
 exists() { "$engine" image exists "$1"; }
-if ! $force && exists "$aspnet" && exists "$sdk"; then
-    echo "Base images present: $aspnet, $sdk (--force rebuilds them)."
+if ! $force && exists "$aspnet" && exists "$sdk" && { ! $compose || { exists "$postgres" && exists "$nginx"; }; }; then
+    echo "Base images present: $aspnet, $sdk$($compose && echo ", $postgres, $nginx") (--force rebuilds them)."
     exit 0
 fi
 
@@ -47,6 +62,7 @@ if $force || ! exists "$debian"; then
 fi
 
 # 2. The runtime image: the shared frameworks and the dotnet host only.
+if $force || ! exists "$aspnet" || ! exists "$sdk"; then
 mkdir -p "$work/aspnet/dotnet/shared"
 cp -a "$dotnet_root/dotnet" "$dotnet_root/host" "$work/aspnet/dotnet/"
 cp -a "$dotnet_root/shared/Microsoft.NETCore.App" "$dotnet_root/shared/Microsoft.AspNetCore.App" "$work/aspnet/dotnet/shared/"
@@ -84,3 +100,37 @@ CONTAINERFILE
 echo "Building $sdk (SDK $sdk_version)..."
 "$engine" build --isolation=chroot -q -t "$sdk" "$work/sdk" >/dev/null
 echo "Base images ready: $aspnet, $sdk."
+fi
+
+# 4. For compose: PostgreSQL and nginx from Debian's packages (apt inside the build, from the same mirror).
+if $compose; then
+    if $force || ! exists "$postgres"; then
+        mkdir -p "$work/postgres"
+        cp "$here/postgres-entrypoint.sh" "$work/postgres/"
+        cat >"$work/postgres/Containerfile" <<CONTAINERFILE
+FROM $debian
+RUN mkdir -p /etc/postgresql-common && echo 'create_main_cluster = false' >/etc/postgresql-common/createcluster.conf \\
+ && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null \\
+ && rm -rf /var/lib/apt/lists/*
+COPY postgres-entrypoint.sh /usr/local/bin/
+ENV PGDATA=/var/lib/postgresql/data
+EXPOSE 5432
+ENTRYPOINT ["/usr/local/bin/postgres-entrypoint.sh"]
+CONTAINERFILE
+        echo "Building $postgres..."
+        "$engine" build --isolation=chroot --network host -q -t "$postgres" "$work/postgres" >/dev/null
+    fi
+    if $force || ! exists "$nginx"; then
+        mkdir -p "$work/nginx"
+        cat >"$work/nginx/Containerfile" <<CONTAINERFILE
+FROM $debian
+RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx >/dev/null \\
+ && rm -rf /var/lib/apt/lists/* && ln -sf /dev/stdout /var/log/nginx/access.log && ln -sf /dev/stderr /var/log/nginx/error.log
+EXPOSE 80
+CMD ["nginx", "-g", "daemon off;"]
+CONTAINERFILE
+        echo "Building $nginx..."
+        "$engine" build --isolation=chroot --network host -q -t "$nginx" "$work/nginx" >/dev/null
+    fi
+    echo "Compose stand-ins ready: $postgres, $nginx."
+fi
