@@ -82,6 +82,42 @@ public sealed class ContainerImageTests : IAsyncLifetime
         Console.WriteLine($"image: {built}; container ready {ready.TotalSeconds:F1} s after start");
     }
 
+    /// <summary>
+    /// As the Kubernetes manifests run it: cluster mode on PostgreSQL, the root file system read-only and /data a
+    /// read-only mount that holds only the signing key (a Secret there). It must still be ready and take writes.
+    /// </summary>
+    [Fact]
+    public async Task Image_InClusterMode_RunsWithOnlyAReadOnlyKeyMounted_AndTakesWrites()
+    {
+        await Podman.EnsureImageAsync();
+        await using var postgres = await Cluster.PostgresServer.StartAsync();
+        var tokens = Tokens.LoadOrCreate(_data);
+        var key = Path.Combine(_data, Tokens.KeyFileName);
+        await Podman.RunAsync("chown", ["1654:1654", key], TimeSpan.FromSeconds(10));
+
+        var http = Podman.FreePort();
+        await Podman.RunAsync("podman", ["run", "--detach", "--name", _name, "--network", "host",
+            "--read-only", "--read-only-tmpfs=false", "--volume", $"{_data}:/data:ro",
+            "--env", $"Urls=http://127.0.0.1:{http}",
+            "--env", $"Gcm__Management__Port={Podman.FreePort()}",
+            "--env", $"Gcm__SiloPort={Podman.FreePort()}",
+            "--env", $"Gcm__GatewayPort={Podman.FreePort()}",
+            "--env", "Gcm__AdvertisedAddress=127.0.0.1",
+            "--env", "Gcm__Storage=postgres",
+            "--env", $"ConnectionStrings__gcm={postgres.ConnectionString}",
+            Podman.Image], TimeSpan.FromMinutes(1));
+
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{http}"), Timeout = TimeSpan.FromSeconds(10) };
+        await WaitUntilReadyAsync(client, TimeSpan.FromSeconds(90));
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
+            tokens.Issue(Roles.Admin, null, TimeSpan.FromMinutes(5), Tokens.Issuer));
+        var round = await Http.Api.PutRegionAsync(client, "4720", "arab", Http.Api.Round("JOR"));
+        Assert.True(round.StatusCode == HttpStatusCode.OK, $"{(int)round.StatusCode}: {await round.Content.ReadAsStringAsync()}");
+        var response = await Http.Api.PostMilestoneAsync(client, "4720", "JOR", "template-shared", new { status = "in-progress", note = "from the container" });
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        Assert.Equal([Tokens.KeyFileName], Directory.GetFiles(_data).Select(Path.GetFileName));
+    }
+
     private async Task WaitUntilReadyAsync(HttpClient client, TimeSpan within)
     {
         var deadline = Stopwatch.StartNew();
