@@ -1,6 +1,7 @@
 using GcmActors.Grains;
 using GcmActors.Host.Operations;
 using GcmActors.Host.Security;
+using Microsoft.AspNetCore.Authorization;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -46,19 +47,35 @@ public static class Telemetry
     }
 
     /// <summary>
-    /// <c>/metrics</c> for admins on the API's port, and without a token on the management port when one is
-    /// configured (<c>Gcm:Management:Port</c>: a port that only the scraper should reach).
+    /// <c>/metrics</c> for admins, and without a token on the management port when one is configured
+    /// (<c>Gcm:Management:Port</c>: a port that only the scraper should reach). The port is the one the connection
+    /// arrived on, not the Host header's, so a proxy in front of the API port cannot open it.
     /// </summary>
     public static WebApplication MapGcmMetrics(this WebApplication app)
     {
-        var management = app.Services.GetRequiredService<GcmOptions>().Management;
-        var api = app.MapPrometheusScrapingEndpoint(MetricsPath).RequireAuthorization(Access.Admin);
-        if (management.Port is > 0 and var port)
+        app.MapPrometheusScrapingEndpoint(MetricsPath).RequireAuthorization(MetricsPolicy);
+        return app;
+    }
+
+    public const string MetricsPolicy = "metrics";
+
+    public static void AddMetricsPolicy(AuthorizationOptions options, ManagementOptions management) =>
+        options.AddPolicy(MetricsPolicy, p => p.AddRequirements(new MetricsRequirement(management.Port)));
+}
+
+/// <summary>An admin, or any caller on the management port.</summary>
+public sealed record MetricsRequirement(int ManagementPort) : IAuthorizationRequirement;
+
+public sealed class MetricsHandler : AuthorizationHandler<MetricsRequirement>
+{
+    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, MetricsRequirement requirement)
+    {
+        if (Access.IsAdmin(context.User)
+            || (requirement.ManagementPort > 0 && context.Resource is HttpContext http && http.Connection.LocalPort == requirement.ManagementPort))
         {
-            api.RequireHost(management.ApiHostPatterns(app.Configuration));
-            app.MapPrometheusScrapingEndpoint(MetricsPath).RequireHost($"*:{port}").WithDisplayName("metrics (management port)");
+            context.Succeed(requirement);
         }
 
-        return app;
+        return Task.CompletedTask;
     }
 }

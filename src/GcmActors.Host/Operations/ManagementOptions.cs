@@ -11,7 +11,7 @@ public sealed class ManagementOptions
 
     /// <summary>
     /// Adds the management port to the server's addresses (<c>urls</c>), bound like the API's first address.
-    /// Kestrel listens on all of them; routes pick their port with <c>RequireHost</c>.
+    /// Kestrel listens on all of them; <see cref="OperationsSetup"/> serves only metrics and health on this one.
     /// </summary>
     public void AddListener(WebApplicationBuilder builder)
     {
@@ -29,12 +29,6 @@ public sealed class ManagementOptions
 
         builder.WebHost.UseUrls([.. api, $"http://{first.Host}:{Port}"]);
     }
-
-    /// <summary>Host patterns of the API's own ports, so that the admin-only endpoints are not served on the management port.</summary>
-    public string[] ApiHostPatterns(IConfiguration configuration) =>
-        [.. ApiUrls(configuration).Select(u => new Uri(u.Replace("://+", "://0.0.0.0", StringComparison.Ordinal)
-                .Replace("://*", "://0.0.0.0", StringComparison.Ordinal)).Port)
-            .Where(p => p != Port).Distinct().Select(p => $"*:{p}")];
 
     private string[] ApiUrls(IConfiguration configuration)
     {

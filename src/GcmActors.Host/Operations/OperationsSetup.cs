@@ -14,6 +14,9 @@ public static class OperationsSetup
         options.Management.AddListener(builder);
         builder.Services.AddGcmHealth();
         builder.Services.AddDashboardSignIn();
+        builder.Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, MetricsHandler>();
+        builder.Services.Configure<Microsoft.AspNetCore.Authorization.AuthorizationOptions>(
+            o => Telemetry.AddMetricsPolicy(o, options.Management));
         builder.AddGcmTelemetry();
         return builder;
     }
@@ -45,6 +48,15 @@ public static class OperationsSetup
     public static WebApplication MapGcmOperations(this WebApplication app)
     {
         var options = app.Services.GetRequiredService<GcmOptions>();
+        if (options.Management.Port is > 0 and var port)
+        {
+            // The management port serves the scraper and the probes, nothing of the API.
+            app.UseWhen(context => context.Connection.LocalPort == port, only => only.Use((context, next) =>
+                context.Request.Path.StartsWithSegments(Telemetry.MetricsPath) || context.Request.Path.StartsWithSegments("/health")
+                    ? next(context)
+                    : Results.NotFound().ExecuteAsync(context)));
+        }
+
         app.MapGcmHealth();
         app.MapGcmMetrics();
         if (options.Dashboard.Enabled)

@@ -139,6 +139,13 @@ public sealed class LogsAndManagementPortTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await scraper.GetAsync("/api/cycles")).StatusCode);
         using var anonymous = host.CreateClient();
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/metrics")).StatusCode);
+        // What opens the management port is the port a connection arrives on, never a Host header naming it.
+        using var spoofed = new HttpRequestMessage(HttpMethod.Get, "/metrics") { Headers = { Host = $"127.0.0.1:{management}" } };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.SendAsync(spoofed)).StatusCode);
+        // Behind a proxy that sends its own Host header, an admin still reads the API port's /metrics.
+        using var proxied = new HttpRequestMessage(HttpMethod.Get, "/metrics") { Headers = { Host = "gcm.example.org" } };
+        proxied.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", admin);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.SendAsync(proxied)).StatusCode);
 
         await host.StopAsync();
         var lines = host.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
