@@ -17,6 +17,9 @@ public static class Health
     public const string LivePath = "/health/live";
     public const string ReadyPath = "/health/ready";
 
+    /// <summary>The liveness path of earlier releases, kept as an alias so that existing probes go on working.</summary>
+    public const string LegacyLivePath = "/healthz";
+
     private const string ReadyTag = "ready";
 
     public static IServiceCollection AddGcmHealth(this IServiceCollection services)
@@ -33,6 +36,7 @@ public static class Health
         var live = new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync };
         var ready = new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag), ResponseWriter = WriteAsync };
         app.MapHealthChecks(LivePath, live).ShortCircuit().ExcludeFromDescription();
+        app.MapHealthChecks(LegacyLivePath, live).ShortCircuit().ExcludeFromDescription();
         app.MapHealthChecks(ReadyPath, ready).ShortCircuit().ExcludeFromDescription();
         return app;
     }

@@ -21,6 +21,7 @@ public sealed class OperationsTests(HostFixture fixture)
         var ready = await anonymous.GetAsync("/health/ready");
 
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/healthz")).StatusCode); // the old path, kept as an alias
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         using var report = JsonDocument.Parse(await ready.Content.ReadAsStringAsync());
         var checks = report.RootElement.GetProperty("checks");
