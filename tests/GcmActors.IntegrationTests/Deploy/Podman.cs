@@ -99,7 +99,7 @@ internal static class Podman
     {
         RequireInstalled();
         var clock = Stopwatch.StartNew();
-        await RunAsync("bash", [Path.Combine(RepositoryRoot, "deploy", "image", "build-base-images.sh"), "--with-compose"], TimeSpan.FromMinutes(6));
+        await RunAsync("bash", [Path.Combine(RepositoryRoot, "deploy", "image", "build-base-images.sh"), "--with-compose"], TimeSpan.FromMinutes(10));
         var bases = clock.Elapsed;
         // Old build layers of earlier runs go; those of the last day stay as the build cache.
         await RunAsync("podman", ["image", "prune", "--force", "--filter", "until=24h"], TimeSpan.FromMinutes(2));
