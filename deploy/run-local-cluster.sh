@@ -171,7 +171,8 @@ pid $dir/nginx/nginx.pid;
 error_log $dir/nginx.log warn;
 events { worker_connections 1024; }
 http {
-    access_log $dir/nginx-access.log;
+    log_format gcm '\$remote_addr [\$time_local] "\$request" \$status \$body_bytes_sent upstream=\$upstream_addr \$request_time s';
+    access_log $dir/nginx-access.log gcm;
     client_body_temp_path $dir/nginx/client_body;
     proxy_temp_path $dir/nginx/proxy;
     fastcgi_temp_path $dir/nginx/fastcgi;
