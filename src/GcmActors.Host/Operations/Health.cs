@@ -82,11 +82,10 @@ internal sealed class StorageHealthCheck(Store store) : IHealthCheck
             await command.ExecuteScalarAsync(timeout.Token);
             return HealthCheckResult.Healthy($"{store.Kind} answers");
         }
-        catch (Exception ex) when (ex is System.Data.Common.DbException or OperationCanceledException or TimeoutException
-                                       or System.Net.Sockets.SocketException or InvalidOperationException)
+        catch (Exception ex) when (ex is System.Data.Common.DbException or OperationCanceledException or TimeoutException)
         {
-            // The exception's message may name hosts or files but never the connection string's password.
-            return HealthCheckResult.Unhealthy($"{store.Kind} is unreachable: {ex.GetType().Name}");
+            // Only the kind of failure is reported: the answer is public, the store's address is not.
+            return HealthCheckResult.Unhealthy($"{store.Kind} is unreachable ({ex.GetType().Name})");
         }
     }
 }
@@ -131,7 +130,7 @@ public sealed class ClusterConnection : IClusterConnectionStatusObserver
 
     public int Gateways => Math.Max(Volatile.Read(ref _gateways), 0);
 
-    public bool IsConnected => _started && Volatile.Read(ref _gateways) is var n && (n > 0 || n == -1);
+    public bool IsConnected => _started && Volatile.Read(ref _gateways) != 0;
 
     public void NotifyGatewayCountChanged(int currentNumberOfGateways, int previousNumberOfGateways, bool connectionRecovered) =>
         Volatile.Write(ref _gateways, currentNumberOfGateways);

@@ -6,8 +6,9 @@ using GcmActors.IntegrationTests.Http;
 namespace GcmActors.IntegrationTests.Operations;
 
 /// <summary>
-/// <c>/health/ready</c> follows the store: a silo on a real PostgreSQL server is ready, not ready while the
-/// server is stopped, and ready again once it is back, without a restart. Liveness never depends on it.
+/// <c>/health/ready</c> follows the store and the cluster: a silo on a real PostgreSQL server is ready, not ready
+/// while the server is stopped, and ready again once it is back, without a restart; a front end is ready while it
+/// has a gateway. Liveness never depends on either.
 /// </summary>
 public sealed class ReadinessTests : IAsyncLifetime
 {
@@ -43,6 +44,23 @@ public sealed class ReadinessTests : IAsyncLifetime
         await WaitForStatusAsync(probe, HttpStatusCode.OK);
         Console.WriteLine($"readiness: 503 while PostgreSQL was stopped; 200 again {clock.ElapsedMilliseconds} ms after it was back");
         Assert.DoesNotContain(password, silo.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ready_OfAFrontEnd_FollowsItsGateways_503OnceTheLastSiloHasLeft()
+    {
+        string[] cluster = ["--Gcm:Storage=postgres", $"--ConnectionStrings:gcm={_postgres.ConnectionString}", "--Gcm:Seed=none"];
+        var silo = await HostProcess.StartAsync(_data, cluster);
+        await using var front = await HostProcess.StartAsync(_data, [.. cluster, "--Gcm:Role=client"]);
+        using var probe = front.CreateClient();
+        var ready = await WaitForStatusAsync(probe, HttpStatusCode.OK);
+        Assert.Contains("connected to", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        await silo.StopAsync(); // SIGTERM: the only silo leaves; the front end loses its gateway
+        await silo.DisposeAsync();
+        var down = await WaitForStatusAsync(probe, HttpStatusCode.ServiceUnavailable);
+        Assert.Contains("not connected to any gateway", await down.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await probe.GetAsync("/health/live")).StatusCode);
     }
 
     private static async Task<HttpResponseMessage> WaitForStatusAsync(HttpClient client, HttpStatusCode status)
