@@ -47,7 +47,7 @@ public static class Health
         context.Response.Headers.CacheControl = "no-store";
         if (report.Status != HealthStatus.Healthy)
         {
-            context.Response.Headers.RetryAfter = "5";
+            context.Response.Headers.RetryAfter = Faults.Fault.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         return JsonSerializer.SerializeAsync(context.Response.Body, new
