@@ -59,8 +59,13 @@ public static class Telemetry
 
     public const string MetricsPolicy = "metrics";
 
-    public static void AddMetricsPolicy(AuthorizationOptions options, ManagementOptions management) =>
-        options.AddPolicy(MetricsPolicy, p => p.AddRequirements(new MetricsRequirement(management.Port)));
+    /// <summary>Who may scrape: the policy of <see cref="MapGcmMetrics"/>.</summary>
+    public static IServiceCollection AddMetricsAccess(this IServiceCollection services, ManagementOptions management)
+    {
+        services.AddSingleton<IAuthorizationHandler, MetricsHandler>();
+        return services.Configure<AuthorizationOptions>(
+            o => o.AddPolicy(MetricsPolicy, p => p.AddRequirements(new MetricsRequirement(management.Port))));
+    }
 }
 
 /// <summary>An admin, or any caller on the management port.</summary>

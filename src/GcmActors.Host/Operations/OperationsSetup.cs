@@ -14,9 +14,7 @@ public static class OperationsSetup
         options.Management.AddListener(builder);
         builder.Services.AddGcmHealth();
         builder.Services.AddDashboardSignIn();
-        builder.Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, MetricsHandler>();
-        builder.Services.Configure<Microsoft.AspNetCore.Authorization.AuthorizationOptions>(
-            o => Telemetry.AddMetricsPolicy(o, options.Management));
+        builder.Services.AddMetricsAccess(options.Management);
         builder.AddGcmTelemetry();
         return builder;
     }
