@@ -47,14 +47,19 @@ public static class OrleansDashboard
     public static WebApplication MapOrleansDashboardForAdmins(this WebApplication app)
     {
         app.MapGet(SignInPath, () => TypedResults.Content(Form(null), "text/html; charset=utf-8")).ExcludeFromDescription();
-        app.MapPost(SignInPath, SignInAsync).ExcludeFromDescription();
+        app.MapPost(SignInPath, (Delegate)SignInAsync).ExcludeFromDescription();
         // The dashboard's live log view is a stream; its other calls are bounded by Orleans' own response timeout.
         app.MapOrleansDashboard(routePrefix: Path).RequireAuthorization(Access.Admin).DisableRequestTimeout();
         return app;
     }
 
-    private static async Task<IResult> SignInAsync(HttpContext context, Tokens tokens)
+    private static async Task<IResult> SignInAsync(HttpContext context)
     {
+        if (!context.Request.HasFormContentType)
+        {
+            return Api.Problems.BadRequest("sign in with the form: application/x-www-form-urlencoded, field 'token'");
+        }
+
         var form = await context.Request.ReadFormAsync(context.RequestAborted);
         var token = form["token"].ToString().Trim();
         if (token.Length == 0)

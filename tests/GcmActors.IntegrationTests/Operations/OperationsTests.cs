@@ -74,6 +74,8 @@ public sealed class OperationsTests(HostFixture fixture)
         Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
         Assert.Contains("httponly", string.Join(';', signIn.Headers.GetValues("Set-Cookie")), StringComparison.OrdinalIgnoreCase);
         Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/orleans/")).StatusCode);
+        // A sign-in that is not the form is a client's mistake, answered as such.
+        await Api.AssertProblemAsync(await anonymous.PostAsJsonAsync("/orleans/sign-in", new { token = "x" }), HttpStatusCode.BadRequest);
         // The cookie is a dashboard credential only: it does not authenticate the API.
         Assert.Empty(cookies.GetCookies(new Uri(Host.BaseAddress, "/api/cycles")));
     }
