@@ -10,6 +10,8 @@
 # 5081 up, silo/gateway ports from 11111/30000 up; status prints them. Data, the shared token signing key and
 # logs stay in ./data/cluster (logs are appended to, never truncated; data survives stop/start; delete the folder
 # to start afresh). nginx and PostgreSQL are Debian packages, installed when missing (as root).
+# GCM_HOST_ARGS adds settings to every host, e.g. GCM_HOST_ARGS=--Gcm:Dashboard:Enabled=true (the Orleans
+# dashboard is off in cluster mode by default).
 # A token:  dotnet src/GcmActors.Host/bin/Release/net10.0/GcmActors.Host.dll token --role admin --Gcm:DataDirectory=data/cluster
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -124,8 +126,10 @@ start() {
 
     log "building Release..."
     dotnet build src/GcmActors.Host -c Release --nologo -v quiet -clp:ErrorsOnly >/dev/null
+    # GCM_HOST_ARGS: more settings for every host, e.g. "--Gcm:Dashboard:Enabled=true".
+    local extra=(); read -r -a extra <<<"${GCM_HOST_ARGS:-}"
     local common=(--Gcm:Storage=postgres "--ConnectionStrings:gcm=Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=gcm"
-                  "--Gcm:DataDirectory=$dir")
+                  "--Gcm:DataDirectory=$dir" "${extra[@]}")
     launch() { # name role http-port [args...]; sets $pid; appends to the log, never truncates it
         local name=$1 role=$2 port=$3; shift 3
         echo "----- $(date -u +%FT%TZ) start $name ($role) on http://127.0.0.1:$port" >>"$dir/$name.log"
