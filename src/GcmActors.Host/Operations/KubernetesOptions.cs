@@ -1,5 +1,3 @@
-using Orleans.Hosting.Kubernetes;
-
 namespace GcmActors.Host.Operations;
 
 /// <summary>

@@ -8,7 +8,10 @@ public sealed class LoggingOptions
 
 public static class Logs
 {
-    /// <summary>The console log format. Whatever it is, what the service logs goes through <see cref="Redact"/> first where it could carry secrets.</summary>
+    /// <summary>
+    /// The console log format. Whatever it is, values that can carry secrets are cut before they are logged (URLs by
+    /// <c>WebhookRules.Redact</c>: scheme, host, port and path only).
+    /// </summary>
     public static WebApplicationBuilder AddGcmLogging(this WebApplicationBuilder builder, LoggingOptions options)
     {
         switch (options.Format.ToLowerInvariant())

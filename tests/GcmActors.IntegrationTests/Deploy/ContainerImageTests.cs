@@ -111,9 +111,9 @@ public sealed class ContainerImageTests : IAsyncLifetime
         await WaitUntilReadyAsync(client, TimeSpan.FromSeconds(90));
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
             tokens.Issue(Roles.Admin, null, TimeSpan.FromMinutes(5), Tokens.Issuer));
-        var round = await Http.Api.PutRegionAsync(client, "4720", "arab", Http.Api.Round("JOR"));
+        var round = await Http.Api.PutRegionAsync(client, "2472", "arab", Http.Api.RoundFor("2472", "JOR"));
         Assert.True(round.StatusCode == HttpStatusCode.OK, $"{(int)round.StatusCode}: {await round.Content.ReadAsStringAsync()}");
-        var response = await Http.Api.PostMilestoneAsync(client, "4720", "JOR", "template-shared", new { status = "in-progress", note = "from the container" });
+        var response = await Http.Api.PostMilestoneAsync(client, "2472", "JOR", "template-shared", new { status = "in-progress", note = "from the container" });
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         Assert.Equal([Tokens.KeyFileName], Directory.GetFiles(_data).Select(Path.GetFileName));
     }
