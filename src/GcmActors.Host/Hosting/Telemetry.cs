@@ -53,7 +53,7 @@ public static class Telemetry
     /// </summary>
     public static WebApplication MapGcmMetrics(this WebApplication app)
     {
-        app.MapPrometheusScrapingEndpoint(MetricsPath).RequireAuthorization(MetricsPolicy);
+        app.MapPrometheusScrapingEndpoint(MetricsPath).RequireAuthorization(MetricsPolicy).ExcludeFromDescription();
         return app;
     }
 

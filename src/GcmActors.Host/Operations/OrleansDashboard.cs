@@ -58,7 +58,7 @@ public static class OrleansDashboard
         app.MapGet(SignInPath, () => TypedResults.Content(Form(null), "text/html; charset=utf-8")).ExcludeFromDescription();
         app.MapPost(SignInPath, (Delegate)SignInAsync).ExcludeFromDescription();
         // The dashboard's live log view is a stream; its other calls are bounded by Orleans' own response timeout.
-        app.MapOrleansDashboard(routePrefix: Path).RequireAuthorization(Access.Admin).DisableRequestTimeout();
+        app.MapOrleansDashboard(routePrefix: Path).RequireAuthorization(Access.Admin).DisableRequestTimeout().ExcludeFromDescription();
         return app;
     }
 
