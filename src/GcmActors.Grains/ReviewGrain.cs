@@ -14,7 +14,7 @@ public sealed class ReviewOptions
     /// Gcm:Reviews:PushWait). The change is durable before the wait; the push goes on after it, and a failed one is
     /// retried, so this only decides whether a dashboard read right after the write normally shows it.
     /// </summary>
-    public TimeSpan PushWait { get; set; } = TimeSpan.FromMilliseconds(300);
+    public TimeSpan PushWait { get; set; } = TimeSpan.FromMilliseconds(150);
 
     /// <summary>First retry of a failed push; each further failure doubles the wait, up to <see cref="PushRetryMax"/>.</summary>
     public TimeSpan PushRetryMin { get; set; } = TimeSpan.FromSeconds(1);
