@@ -18,7 +18,7 @@ public sealed class UpgradeTests : IAsyncLifetime
     public Task InitializeAsync()
     {
         Directory.CreateDirectory(_data);
-        foreach (var file in Directory.GetFiles(Path.Combine(Release, "data")))
+        foreach (var file in Directory.GetFiles(Path.Combine(Release, "store")))
         {
             File.Copy(file, Path.Combine(_data, Path.GetFileName(file)));
         }
