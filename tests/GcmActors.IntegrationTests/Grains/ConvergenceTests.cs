@@ -1,8 +1,6 @@
 using System.Collections.Immutable;
 using GcmActors.Contracts;
 using GcmActors.Grains;
-using GcmActors.Host.Hosting;
-using Microsoft.Data.Sqlite;
 using Orleans.TestingHost;
 using Xunit.Abstractions;
 
@@ -14,32 +12,14 @@ namespace GcmActors.IntegrationTests.Grains;
 /// </summary>
 public sealed class ConvergenceTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "gcm-converge-" + Guid.NewGuid().ToString("N"));
     private readonly RegionOutage _outage = new();
-    private InProcessTestCluster _cluster = null!;
+    private SqliteSilos _silos = null!;
 
-    public async Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_directory);
-        var connectionString = SqliteStore.ConnectionString(Path.Combine(_directory, "gcm.db"));
-        await SqliteStore.ApplySchemaAsync(connectionString, Path.Combine(AppContext.BaseDirectory, "sql", "sqlite"), default);
-        var builder = new InProcessTestClusterBuilder(2);
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.AddGcmGrains(SqliteStore.Invariant, connectionString);
-            silo.AddIncomingGrainCallFilter(_outage.FilterAsync);
-        });
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
-    }
+    private InProcessTestCluster _cluster => _silos.Cluster;
 
-    public async Task DisposeAsync()
-    {
-        await _cluster.StopAllSilosAsync();
-        await _cluster.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
-    }
+    public async Task InitializeAsync() => _silos = await SqliteSilos.StartAsync(2, silo => silo.AddIncomingGrainCallFilter(_outage.FilterAsync));
+
+    public async Task DisposeAsync() => await _silos.DisposeAsync();
 
     [Fact]
     public async Task ChangeWhosePushDiedWithItsSilo_ReachesTheRound_WithoutAnyoneTouchingTheReview()

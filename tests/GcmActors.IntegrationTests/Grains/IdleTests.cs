@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using GcmActors.Contracts;
 using GcmActors.Grains;
-using GcmActors.Host.Hosting;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
@@ -15,37 +14,20 @@ namespace GcmActors.IntegrationTests.Grains;
 /// </summary>
 public sealed class IdleTests : IAsyncLifetime
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "gcm-idle-" + Guid.NewGuid().ToString("N"));
-    private InProcessTestCluster _cluster = null!;
+    private SqliteSilos _silos = null!;
 
-    private string DatabaseFile => Path.Combine(_directory, "gcm.db");
+    private InProcessTestCluster _cluster => _silos.Cluster;
 
-    public async Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_directory);
-        var connectionString = SqliteStore.ConnectionString(DatabaseFile);
-        await SqliteStore.ApplySchemaAsync(connectionString, Path.Combine(AppContext.BaseDirectory, "sql", "sqlite"), default);
-        var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) =>
+    private string DatabaseFile => _silos.DatabaseFile;
+
+    public async Task InitializeAsync() => _silos = await SqliteSilos.StartAsync(1, silo =>
+        silo.Services.Configure<GrainCollectionOptions>(o =>
         {
-            silo.AddGcmGrains(SqliteStore.Invariant, connectionString);
-            silo.Services.Configure<GrainCollectionOptions>(o =>
-            {
-                o.CollectionQuantum = TimeSpan.FromSeconds(1);
-                o.CollectionAge = TimeSpan.FromSeconds(3);
-            });
-        });
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
-    }
+            o.CollectionQuantum = TimeSpan.FromSeconds(1);
+            o.CollectionAge = TimeSpan.FromSeconds(3);
+        }));
 
-    public async Task DisposeAsync()
-    {
-        await _cluster.StopAllSilosAsync();
-        await _cluster.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
-    }
+    public async Task DisposeAsync() => await _silos.DisposeAsync();
 
     [Fact]
     public async Task WrittenReviews_HoldNoReminder_AndDeactivateOnceTheCollectionAgeHasPassed()
