@@ -147,10 +147,19 @@ public sealed partial class ReviewGrain(
     {
         // A region still misses the newest version and the retry timer dies with this activation: leave a durable
         // reminder to finish the push. (A crash leaves none, but then the silo's death makes every round resync.)
-        if (HasPendingPushes)
+        // A silo that shuts down is declared dead when it leaves, which makes every round resync: no reminder needed, and
+        // none should hold up the shutdown (the reminder service may be stopping too).
+        if (HasPendingPushes && reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
         {
             var period = reviewOptions.Value.SyncPeriod;
-            await this.RegisterOrUpdateReminder(SyncReminder, period, period);
+            try
+            {
+                await this.RegisterOrUpdateReminder(SyncReminder, period, period).WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
+            }
+            catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+            {
+                LogParkFailed(logger, ex, Key);
+            }
         }
     }
 
@@ -672,6 +681,10 @@ public sealed partial class ReviewGrain(
     [LoggerMessage(Level = LogLevel.Warning,
         Message = "Review {Review}: could not make the storage forget removed webhook secrets (they are encrypted); the next removal tries again")]
     private static partial void LogScrubFailed(ILogger logger, Exception ex, string review);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Review {Review} deactivated with a push pending and could not leave its sync reminder; a resync of the rounds or the next write brings the change")]
+    private static partial void LogParkFailed(ILogger logger, Exception ex, string review);
 
     [LoggerMessage(Level = LogLevel.Warning,
         Message = "Review {Review}: the latest change's history entries are not in the trail yet (they are in the state row); the next write or read appends them")]
