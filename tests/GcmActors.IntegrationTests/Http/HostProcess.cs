@@ -15,6 +15,7 @@ public sealed class HostProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly List<(string Text, TaskCompletionSource Seen)> _watches = [];
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private HostProcess(string dataDirectory, IEnumerable<string> extraArguments)
@@ -139,16 +140,38 @@ public sealed class HostProcess : IAsyncDisposable
             return;
         }
 
+        List<TaskCompletionSource> seen;
         lock (_output)
         {
             _output.AppendLine(line);
+            seen = [.. _watches.Where(w => line.Contains(w.Text, StringComparison.Ordinal)).Select(w => w.Seen)];
+            _watches.RemoveAll(w => seen.Contains(w.Seen));
         }
+
+        seen.ForEach(s => s.TrySetResult());
 
         // Logged once the listening addresses are known and the read policy is decided (ApiSetup).
         if (line.Contains("Listening on", StringComparison.Ordinal) && line.Contains("reads", StringComparison.Ordinal))
         {
             _ready.TrySetResult();
         }
+    }
+
+    /// <summary>Completes once the host has logged a line containing <paramref name="text"/> (already, or later): a signal, not a poll.</summary>
+    public Task LoggedAsync(string text)
+    {
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_output)
+        {
+            if (_output.ToString().Contains(text, StringComparison.Ordinal))
+            {
+                return Task.CompletedTask;
+            }
+
+            _watches.Add((text, seen));
+        }
+
+        return seen.Task;
     }
 
     private static int FreePort()

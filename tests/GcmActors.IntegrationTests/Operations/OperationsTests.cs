@@ -132,11 +132,7 @@ public sealed class LogsAndManagementPortTests : IAsyncLifetime
             new { message = "Please share the template", countries = new[] { "LBN" } })).StatusCode);
 
         // The failed delivery is logged with the receiver's address, cut to scheme://host/path.
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!host.Output.Contains("Webhook delivery", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-        }
+        await host.LoggedAsync("Webhook delivery").WaitAsync(TimeSpan.FromSeconds(60));
 
         // The management port: metrics without a token; the API port still wants an admin.
         using var scraper = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{management}") };
