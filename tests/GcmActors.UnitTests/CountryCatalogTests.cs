@@ -35,6 +35,26 @@ public class CountryCatalogTests
     }
 
     [Theory]
+    [InlineData("LBN", "LB")]
+    [InlineData("PSE", "PS")]
+    [InlineData("MAR", "MA")]
+    [InlineData("ARE", "AE")]
+    [InlineData("ESH", "EH")]
+    public void Catalog_GivesTheAlpha2CodeThatPagesNameStatesWith(string code, string alpha2)
+    {
+        Assert.Equal(alpha2, CountryCatalog.Default.Alpha2Of(code));
+    }
+
+    [Fact]
+    public void Catalog_HasOneDistinctTwoLetterCodeForEveryState()
+    {
+        var codes = CountryCatalog.Default.All.Select(c => CountryCatalog.Default.Alpha2Of(c.Code)).ToList();
+
+        Assert.All(codes, c => Assert.Matches("^[A-Z]{2}$", c));
+        Assert.Equal(codes.Count, codes.Distinct(StringComparer.Ordinal).Count());
+    }
+
+    [Theory]
     [InlineData("XXX")]
     [InlineData("lbn")]
     [InlineData("LB")]

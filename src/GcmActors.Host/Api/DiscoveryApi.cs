@@ -17,8 +17,11 @@ public sealed record RoundSummary(
 /// <summary>A State's review in a cycle: the rounds that count it and its version as they last saw it.</summary>
 public sealed record ReviewSummary(string Cycle, string Country, string Name, ImmutableArray<string> Regions, long Version, string Href);
 
-/// <summary>An ISO 3166-1 alpha-3 code and the State's English short name.</summary>
-public sealed record CountryEntry(string Code, string Name);
+/// <summary>
+/// An ISO 3166-1 alpha-3 code, the State's English short name and its alpha-2 code (which pages hand to
+/// <c>Intl.DisplayNames</c> to name the State in the reader's language).
+/// </summary>
+public sealed record CountryEntry(string Code, string Name, string Alpha2);
 
 /// <summary>
 /// Discovery: which cycles, rounds and reviews exist (from the catalog grain and the rounds' documents), and the
@@ -92,9 +95,10 @@ public static class DiscoveryApi
     }
 
     // The catalogue ships in the Grains assembly; it is not a service of the client role, so it is not injected.
-    [EndpointDescription("The ISO 3166-1 alpha-3 codes the API accepts, with English short names.")]
+    [EndpointDescription("The ISO 3166-1 alpha-3 codes the API accepts, with English short names and alpha-2 codes.")]
     public static Ok<ImmutableArray<CountryEntry>> GetCountries() =>
-        TypedResults.Ok(CountryCatalog.Default.All.Select(c => new CountryEntry(c.Code, c.Name)).ToImmutableArray());
+        TypedResults.Ok(CountryCatalog.Default.All
+            .Select(c => new CountryEntry(c.Code, c.Name, CountryCatalog.Default.Alpha2Of(c.Code)!)).ToImmutableArray());
 
     private static bool TryPage(string? limit, string? after, out int take, out string? from)
     {

@@ -91,6 +91,7 @@ public sealed class DiscoveryTests(HostFixture fixture)
 
         Assert.Equal(GcmActors.Grains.CountryCatalog.Default.All.Count, countries.Count);
         Assert.Equal("Lebanon", (string)countries.Single(c => (string)c!["code"]! == "LBN")!["name"]!);
+        Assert.Equal("LB", (string)countries.Single(c => (string)c!["code"]! == "LBN")!["alpha2"]!);
         var codes = countries.Select(c => (string)c!["code"]!).ToList();
         Assert.Equal(codes.Order(StringComparer.Ordinal), codes);
     }
