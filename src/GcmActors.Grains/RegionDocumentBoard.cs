@@ -14,8 +14,25 @@ namespace GcmActors.Grains;
 public sealed class RegionDocumentBoard
 {
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _changes = new(StringComparer.Ordinal);
 
-    public void Publish(string regionKey, RegionDocument document, DateOnly day) => _entries[regionKey] = new Entry(document, day);
+    public void Publish(string regionKey, RegionDocument document, DateOnly day)
+    {
+        _entries[regionKey] = new Entry(document, day);
+
+        // Wakes every live stream of this round once; each then reads the entry just posted (one message per change).
+        if (_changes.TryRemove(regionKey, out var change))
+        {
+            change.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// Completes when the round next posts a document here. Take it before reading the current document, so that a
+    /// post in between is not missed. The round's activation must live in this process; elsewhere, poll the grain.
+    /// </summary>
+    public Task NextChangeAsync(string regionKey) =>
+        _changes.GetOrAdd(regionKey, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
     public void Withdraw(string regionKey) => _entries.TryRemove(regionKey, out _);
 

@@ -18,11 +18,13 @@ public static class RegionApi
     /// </summary>
     [EndpointDescription(
         "The dashboard document: members, counts per milestone and status, who lags and by how many days, "
-        + "days to the conference.")]
+        + "days to the conference. With Accept: text/csv or ?format=csv, the member table as CSV (one line per "
+        + "member: country, name, participation, the five milestones, lagging, daysBehind, lastNudge).")]
     [ProducesResponseType<RegionProgress>(StatusCodes.Status200OK, "application/json")]
+    [ProducesResponseType<string>(StatusCodes.Status200OK, "text/csv")]
     public static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> GetProgressAsync(
         string cycle, string region, HttpContext context, IGrainFactory grains, RegionDocumentBoard board, ReadAccess reads,
-        ILoggerFactory logs, [FromKeyedServices(GcmClock.Key)] TimeProvider time)
+        ILoggerFactory logs, [FromKeyedServices(GcmClock.Key)] TimeProvider time, string? format = null)
     {
         if (reads.RequireToken && !(await context.AuthenticateAsync()).Succeeded)
         {
@@ -44,7 +46,7 @@ public static class RegionApi
 
         return document is null
             ? Resources.NoRound(cycle, region)
-            : Serve(context, document);
+            : Serve(context, document, format);
     }
 
     [EndpointDescription(
@@ -89,13 +91,28 @@ public static class RegionApi
         return Serve(context, document!);
     }
 
-    private static Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult> Serve(HttpContext context, RegionDocument document)
+    private static Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult> Serve(HttpContext context, RegionDocument document, string? format = null)
     {
-        context.Response.Headers.ETag = document.ETag;
+        var read = HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method);
+        var representation = read ? RegionCsv.Negotiate(format, context.Request) : RegionCsv.Format.Json;
+        if (representation is RegionCsv.Format.Unknown)
+        {
+            return Problems.BadRequest("format is csv or json");
+        }
+
+        var etag = representation is RegionCsv.Format.Csv ? RegionCsv.ETagOf(document.ETag) : document.ETag;
+        context.Response.Headers.ETag = etag;
         context.Response.Headers.CacheControl = "no-cache";
-        if ((HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)) && Preconditions.IfNoneMatch(context.Request, document.ETag))
+        context.Response.Headers.Vary = "Accept";
+        if (read && Preconditions.IfNoneMatch(context.Request, etag))
         {
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        if (representation is RegionCsv.Format.Csv)
+        {
+            return TypedResults.Bytes(RegionCsv.Write(document.Json), "text/csv; charset=utf-8; header=present",
+                fileDownloadName: $"gcm-{context.GetRouteValue("cycle")}-{context.GetRouteValue("region")}.csv");
         }
 
         // The grain hands over bytes it serialized once per change; nothing is re-serialized here.
