@@ -1,5 +1,5 @@
 using GcmActors.Host.Api;
-using GcmActors.Host.Dashboard;
+using GcmActors.Host.Web;
 using GcmActors.Host.Hosting;
 using GcmActors.Host.Operations;
 using GcmActors.Host.Security;
@@ -29,6 +29,6 @@ var app = builder.Build();
 app.UseGcmApi();
 app.MapGcmOperations();
 app.MapGcmRoutes();
-app.MapDashboard();
+app.MapWebPages();
 app.Run();
 return 0;

@@ -1,0 +1,67 @@
+using System.Collections.Frozen;
+
+namespace GcmActors.Host.Web;
+
+/// <summary>
+/// The web app: the dashboard of a round (<c>/dashboard/{cycle}/{region}</c>), the co-organizers' console
+/// (<c>/console/{cycle}/{region}</c>) and a ministry's page (<c>/ministry/{cycle}/{country}</c>). Static files shipped
+/// inside this assembly, served under <c>/web/</c>; the pages read and write through the public API only, like any client.
+/// </summary>
+public static class WebPages
+{
+    // Only the app's own files, and only its own API: no inline script and no third-party code can run in a page.
+    private const string ContentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+        + "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+    private static readonly FrozenDictionary<string, (byte[] Bytes, string ContentType)> s_assets = typeof(WebPages).Assembly
+        .GetManifestResourceNames()
+        .Where(n => n.StartsWith(Prefix, StringComparison.Ordinal))
+        .ToFrozenDictionary(n => n[Prefix.Length..], n => (Load(n), ContentTypeOf(n)), StringComparer.Ordinal);
+
+    private const string Prefix = "GcmActors.Host.Web.";
+
+    public static IEndpointRouteBuilder MapWebPages(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/dashboard/{cycle:cycle}/{region:region}", (HttpContext context) => Serve(context, "dashboard.html"))
+            .ExcludeFromDescription();
+        app.MapGet("/console/{cycle:cycle}/{region:region}", (HttpContext context) => Serve(context, "console.html"))
+            .ExcludeFromDescription();
+        app.MapGet("/ministry/{cycle:cycle}/{country:iso3}", (HttpContext context) => Serve(context, "ministry.html"))
+            .ExcludeFromDescription();
+        app.MapGet("/web/{name}", (string name, HttpContext context) => Serve(context, name))
+            .ExcludeFromDescription();
+        return app;
+    }
+
+    private static IResult Serve(HttpContext context, string name)
+    {
+        if (!s_assets.TryGetValue(name, out var asset))
+        {
+            return Api.Problems.NotFound($"no web app file '{name}'");
+        }
+
+        context.Response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        context.Response.Headers.XContentTypeOptions = "nosniff";
+        // A sign-in link's fragment never reaches the server; this keeps the page's address out of other sites' logs.
+        context.Response.Headers["Referrer-Policy"] = "no-referrer";
+        context.Response.Headers.CacheControl = "no-cache";
+        return TypedResults.Bytes(asset.Bytes, asset.ContentType);
+    }
+
+    private static string ContentTypeOf(string name) => Path.GetExtension(name) switch
+    {
+        ".html" => "text/html; charset=utf-8",
+        ".js" => "text/javascript; charset=utf-8",
+        ".css" => "text/css; charset=utf-8",
+        _ => "application/octet-stream",
+    };
+
+    private static byte[] Load(string name)
+    {
+        using var stream = typeof(WebPages).Assembly.GetManifestResourceStream(name)!;
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
+}
