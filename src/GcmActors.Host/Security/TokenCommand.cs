@@ -6,12 +6,18 @@ namespace GcmActors.Host.Security;
 
 /// <summary>
 /// <c>token --role ministry --scope LBN [--expires 30d] [--subject name]</c>: prints a bearer token signed
-/// with the data directory's key (created if absent).
+/// with the data directory's key (created if absent). With <c>--link</c>, prints a sign-in link to the role's page
+/// instead: the token rides in the URL's fragment, which a browser never sends to the server (nor to its logs), and
+/// the page moves it to session storage at once.
 /// </summary>
 public static class TokenCommand
 {
     public const string Usage =
-        "usage: token --role ministry|coorganizer|viewer|admin [--scope ISO3|region] [--expires 30d|12h] [--subject name]";
+        "usage: token --role ministry|coorganizer|viewer|admin [--scope ISO3|region] [--expires 30d|12h] [--subject name]\n"
+        + "             [--link [--base http://localhost:5080] [--cycle 2020] [--region arab]]";
+
+    /// <summary>Where a sign-in link points unless --base says otherwise: the address `dotnet run` serves.</summary>
+    public const string DefaultBase = "http://localhost:5080";
 
     /// <summary>How long a minted token is valid unless --expires says otherwise.</summary>
     public const string DefaultLifetime = "30d";
@@ -19,11 +25,17 @@ public static class TokenCommand
     public static int Run(string[] args, IConfiguration configuration, TextWriter output, TextWriter error)
     {
         string? role = null, scope = null, subject = null, expires = DefaultLifetime;
+        string linkBase = DefaultBase, cycle = "2020", region = "arab";
+        var link = false;
         for (var i = 0; i < args.Length; i++)
         {
             var value = i + 1 < args.Length ? args[i + 1] : null;
             switch (args[i])
             {
+                case "--link": link = true; break;
+                case "--base": linkBase = value ?? ""; i++; break;
+                case "--cycle": cycle = value ?? ""; i++; break;
+                case "--region": region = value ?? ""; i++; break;
                 case "--role": role = value; i++; break;
                 case "--scope": scope = value; i++; break;
                 case "--expires": expires = value; i++; break;
@@ -73,10 +85,30 @@ public static class TokenCommand
             return 2;
         }
 
+        if (link && (!Uri.TryCreate(linkBase, UriKind.Absolute, out var root) || root.Scheme is not ("http" or "https")
+                     || !Keys.IsCycle(cycle) || !Keys.IsRegion(region)))
+        {
+            error.WriteLine("--link needs --base an http(s) URL, --cycle a year and --region a region slug");
+            return 2;
+        }
+
         var options = GcmOptions.From(configuration);
         var audience = configuration["Gcm:Auth:Audience"] is { Length: > 0 } a ? a : Tokens.Issuer;
-        output.WriteLine(Tokens.LoadOrCreate(options.DataPath).Issue(role, scope, lifetime, audience, subject));
+        var token = Tokens.LoadOrCreate(options.DataPath).Issue(role, scope, lifetime, audience, subject);
+        output.WriteLine(link ? SignInLink(linkBase, role, scope, cycle, region, token) : token);
         return 0;
+    }
+
+    /// <summary>The role's own page, with the token in the fragment (<c>#token=</c>), never in the path or query.</summary>
+    public static string SignInLink(string linkBase, string role, string? scope, string cycle, string region, string token)
+    {
+        var page = role switch
+        {
+            Roles.Ministry => $"/ministry/{cycle}/{scope}",
+            Roles.CoOrganizer => $"/console/{cycle}/{scope}",
+            _ => $"/dashboard/{cycle}/{region}",
+        };
+        return $"{linkBase.TrimEnd('/')}{page}#token={token}";
     }
 
     private static TimeSpan? ParseLifetime(string? text)
