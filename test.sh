@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test of the solution: unit (pure rules), grains in an in-process silo on a real SQLite file,
-# the HTTP API end to end against the real executable (including restart and kill -9), the dashboard page
-# in headless Chromium, a cluster of executables on a throwaway PostgreSQL server, and the container image
+# the HTTP API end to end against the real executable (including restart and kill -9), the web app (dashboard,
+# console, ministry page) in headless Chromium driven by Playwright with axe-core from npm (tests/web), a cluster
+# of executables on a throwaway PostgreSQL server, and the container image
 # built from deploy/Dockerfile and run (alone, and with deploy/compose.yaml). Needs the .NET 10 SDK,
 # PostgreSQL's server binaries, Chromium, podman, runc, debootstrap and podman-compose (installed here with
 # apt when missing and run as root); packages restore from NuGet, and the OpenAPI linters and client
@@ -50,6 +51,8 @@ command -v npm >/dev/null || { echo "Missing node and npm (the webhook receiver 
 dotnet build GcmActors.sln --nologo -v quiet -clp:ErrorsOnly
 # The contract test (OpenAPI linters, generated TypeScript client) runs the tools pinned in tests/contract.
 $fast || (cd tests/contract && npm ci --no-audit --no-fund --loglevel=error)
+# The web app's browser tests inject axe-core from npm, pinned by tests/web's lock file.
+$fast || (cd tests/web && npm ci --no-audit --no-fund --loglevel=error)
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e

@@ -384,16 +384,16 @@ public sealed class ApiTests(HostFixture fixture)
 
         var dom = await Browser.RenderAsync(new Uri(Host.BaseAddress, $"/dashboard/{cycle}/arab"));
 
-        Assert.Contains("<h1 id=\"title\">Test round</h1>", dom, StringComparison.Ordinal);
+        Assert.Contains("<h1 id=\"title\" data-i18n=\"dash.title\">Test round</h1>", dom, StringComparison.Ordinal);
         Assert.Contains("<main id=\"content\">", dom, StringComparison.Ordinal);          // shown: no longer hidden
-        Assert.Contains("<span id=\"lagging-count\" class=\"figure\">3</span>", dom, StringComparison.Ordinal);
+        Assert.Contains("<span id=\"lagging-count\" class=\"figure\" data-value=\"3\">3</span>", dom, StringComparison.Ordinal);
         var lebanon = Browser.Element(dom, "<tr data-country=\"LBN\"", "</tr>");
         Assert.Contains("Lebanon (LBN)", lebanon, StringComparison.Ordinal);
         Assert.Equal(1, CountOf(lebanon, "status completed"));
         Assert.Equal(4, CountOf(lebanon, "status not-started"));
         var data = Browser.Element(dom, "<tr data-milestone=\"data-collected\"", "</tr>");
-        Assert.Contains("<td class=\"completed\">1</td>", data, StringComparison.Ordinal);
-        Assert.Contains("<td class=\"not-started\">2</td>", data, StringComparison.Ordinal);
+        Assert.Contains("<td class=\"completed\" data-label=\"Completed\" data-value=\"1\">1</td>", data, StringComparison.Ordinal);
+        Assert.Contains("<td class=\"not-started\" data-label=\"Not started\" data-value=\"2\">2</td>", data, StringComparison.Ordinal);
     }
 
     private static int CountOf(string text, string part) => (text.Length - text.Replace(part, "", StringComparison.Ordinal).Length) / part.Length;
