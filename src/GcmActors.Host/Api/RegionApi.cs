@@ -18,10 +18,10 @@ public static class RegionApi
     /// </summary>
     [EndpointDescription(
         "The dashboard document: members, counts per milestone and status, who lags and by how many days, "
-        + "days to the conference. With Accept: text/csv or ?format=csv, the member table as CSV (one line per "
-        + "member: country, name, participation, the five milestones, lagging, daysBehind, lastNudge).")]
+        + "days to the conference. With Accept: text/csv or ?format=csv, the member table as CSV instead (text/csv, "
+        + "one line per member: country, name, participation, the five milestones, lagging, daysBehind, lastNudge; "
+        + "its ETag ends in .csv); ?format=json or any other Accept keeps JSON.")]
     [ProducesResponseType<RegionProgress>(StatusCodes.Status200OK, "application/json")]
-    [ProducesResponseType<string>(StatusCodes.Status200OK, "text/csv")]
     public static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> GetProgressAsync(
         string cycle, string region, HttpContext context, IGrainFactory grains, RegionDocumentBoard board, ReadAccess reads,
         ILoggerFactory logs, [FromKeyedServices(GcmClock.Key)] TimeProvider time, string? format = null)
