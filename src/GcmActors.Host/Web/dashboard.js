@@ -94,7 +94,7 @@ function renderCounts() {
       el("th", { scope: "row" }, t(`milestone.${slug}`)),
       el("td", { "data-label": t("dash.deadline") }, format.date(progress.deadlines[slug])),
       cell("completed", n["completed"]), cell("in-progress", n["in-progress"]), cell("not-started", n["not-started"]),
-      el("td", {}, bar));
+      el("td", { "data-label": t("dash.progress"), class: "bar-cell" }, bar));
   }));
 }
 

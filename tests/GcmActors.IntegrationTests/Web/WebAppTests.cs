@@ -120,6 +120,35 @@ public sealed class WebAppTests(WebFixture fixture)
     }
 
     [Fact]
+    public async Task Dashboard_WithoutTheEventStream_PollsWithIfNoneMatch_AndStillShowsTheChange()
+    {
+        var cycle = await fixture.NewRoundAsync("LBN");
+        var page = await fixture.NewPageAsync();
+        await page.RouteAsync("**/events", route => route.AbortAsync());   // a proxy that drops the stream
+        var conditional = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        page.Request += (_, request) =>
+        {
+            if (request.Url.EndsWith($"/api/cycles/{cycle}/regions/arab", StringComparison.Ordinal) && request.Headers.ContainsKey("if-none-match"))
+            {
+                conditional.TrySetResult();
+            }
+        };
+        await page.GotoAsync($"/dashboard/{cycle}/arab?lang=en");
+        await Expect(page.Locator("#live-status")).ToHaveAttributeAsync("data-live", "polling");
+        var cell = page.Locator("#members tr[data-country=LBN] td").Nth(1);
+        await Expect(cell).ToHaveClassAsync("status not-started");
+
+        using (var lebanon = Host.CreateClient(Host.Token("ministry", "LBN")))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await Api.PostMilestoneAsync(lebanon, cycle, "LBN", "template-shared", new { status = "completed" })).StatusCode);
+        }
+
+        // The next poll (every 15 s) is conditional and brings the change.
+        await Expect(cell).ToHaveClassAsync("status completed", new() { Timeout = 20000 });
+        await conditional.Task.WaitAsync(TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
     public async Task AnotherStatesToken_CannotWriteThisStatesForm_TheApiRefusesAndThePageSaysSo()
     {
         var cycle = await fixture.NewRoundAsync("LBN", "SYR");
