@@ -25,6 +25,8 @@ public static class SecuritySetup
                 // A deployment that trusts an external OpenID Connect authority: its tokens carry role and scope.
                 o.Authority = authority;
                 o.Audience = audience;
+                // Plain http only for an authority on this machine (a development or test provider on loopback).
+                o.RequireHttpsMetadata = !ReadAccess.IsLoopback(authority);
                 o.TokenValidationParameters.RoleClaimType = Tokens.RoleClaim;
                 o.TokenValidationParameters.ClockSkew = Tokens.ClockSkew;
             }

@@ -251,6 +251,6 @@ byId("nudge-preview-button").addEventListener("click", preview);
 for (const radio of document.querySelectorAll("input[name=nudge-target]")) {
   radio.addEventListener("change", () => { byId("nudge-countries").hidden = !byId("nudge-chosen").checked; });
 }
-start(render);
+await start(render);
 onSignInChange(() => render());
 await load();

@@ -395,7 +395,7 @@ async function follow() {
 
 await loadCountries();
 wireToolbar();
-start(render);
+await start(render);
 onSignInChange(() => {
   etag = null;
   stopLive();

@@ -131,6 +131,9 @@ function takeTokenFromLink() {
   }
 }
 
+// At once, before any call to the API, so that the first calls already carry it.
+takeTokenFromLink();
+
 export function token() {
   return sessionStorage.getItem(tokenKey);
 }
@@ -177,6 +180,12 @@ function renderSignIn() {
     bar.replaceChildren(status, " ", out);
     return;
   }
+  if (webConfig.oidc) {
+    const oidc = el("button", { type: "button", id: "oidc-sign-in" }, t("auth.oidc"));
+    oidc.addEventListener("click", () => startOidcSignIn());
+    bar.replaceChildren(status, " ", oidc);
+    return;
+  }
   const input = el("input", { id: "token-input", type: "password", autocomplete: "off", "aria-label": t("auth.tokenLabel") });
   const form = el("form", { id: "token-form", class: "inline" },
     el("details", {}, el("summary", {}, t("auth.signIn")), el("p", { class: "hint" }, t("auth.tokenHint")), input, " ",
@@ -191,6 +200,70 @@ function renderSignIn() {
 }
 
 const signInListeners = [];
+
+// ---- OpenID Connect: authorization code flow with PKCE (a public client, no secret) ----
+
+const oidcKey = "gcm-oidc";
+let webConfig = { oidc: null };
+
+function base64url(bytes) {
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function randomText(length) {
+  return base64url(crypto.getRandomValues(new Uint8Array(length)));
+}
+
+async function discovery(authority) {
+  const response = await fetch(`${authority}/.well-known/openid-configuration`, { cache: "no-cache" });
+  if (!response.ok) throw new Error(`discovery: ${response.status}`);
+  return response.json();
+}
+
+/** The scope a page asks for: its State (ministry page) or its round (console); the dashboard only reads. */
+function oidcScope() {
+  const { page, key } = route();
+  return page === "ministry" ? key.toUpperCase() : page === "console" ? key : "openid";
+}
+
+/** Goes to the authority with a fresh state and PKCE challenge; the verifier stays in this tab's session storage. */
+export async function startOidcSignIn() {
+  const { authority, clientId } = webConfig.oidc;
+  const meta = await discovery(authority);
+  const verifier = randomText(32);
+  const challenge = base64url(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier))));
+  const state = randomText(16);
+  sessionStorage.setItem(oidcKey, JSON.stringify({ verifier, state, back: location.pathname + location.search, tokenEndpoint: meta.token_endpoint }));
+  location.assign(`${meta.authorization_endpoint}?${new URLSearchParams({
+    response_type: "code", client_id: clientId, redirect_uri: `${location.origin}/signin`, scope: oidcScope(), state,
+    code_challenge: challenge, code_challenge_method: "S256",
+  })}`);
+}
+
+/** On /signin: checks the state, trades the code for a token, and answers the address to go back to. */
+export async function finishOidcSignIn(query) {
+  const pending = JSON.parse(sessionStorage.getItem(oidcKey) ?? "null");
+  sessionStorage.removeItem(oidcKey);
+  if (!pending || query.get("state") !== pending.state) throw new Error("state");
+  if (query.get("error")) throw new Error(query.get("error"));
+  const response = await fetch(pending.tokenEndpoint, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      grant_type: "authorization_code", code: query.get("code"), redirect_uri: `${location.origin}/signin`,
+      client_id: webConfig.oidc.clientId, code_verifier: pending.verifier,
+    }),
+  });
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok || !answer.access_token) throw new Error(answer.error ?? String(response.status));
+  setToken(answer.access_token);
+  return pending.back;
+}
+
+async function loadConfig() {
+  const response = await fetch("/web/config", { cache: "no-cache" }).catch(() => null);
+  if (response?.ok) webConfig = await response.json();
+}
 
 export function onSignInChange(listener) {
   signInListeners.push(listener);
@@ -252,8 +325,8 @@ export function route() {
 }
 
 /** Starts a page: sign-in link, language switch, texts; then calls render(language) now and on every switch. */
-export function start(render) {
-  takeTokenFromLink();
+export async function start(render) {
+  await loadConfig();
   const switcher = document.getElementById("lang-switch");
   if (switcher) {
     switcher.replaceChildren(...languages.map(code => {

@@ -305,6 +305,6 @@ byId("history-more").addEventListener("click", async () => {
 });
 byId("webhook-form").addEventListener("submit", registerWebhook);
 byId("webhook-delete").addEventListener("click", deleteWebhook);
-start(render);
+await start(render);
 onSignInChange(() => reload());
 await reload();
