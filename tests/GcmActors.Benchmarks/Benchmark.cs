@@ -65,7 +65,7 @@ internal sealed partial class Benchmark(Options options, TextWriter output) : IA
         _api = new GcmApi(_tokens);
         PrintConfiguration();
 
-        if (new[] { "reads", "sqlite", "history", "members" }.Any(options.Runs))
+        if (new[] { "reads", "sqlite", "history", "members", "streams" }.Any(options.Runs))
         {
             await using var host = await StartHostAsync("GcmActors host (sqlite)", "sqlite");
             var seeded = await FetchAsync(Api.Client, new Uri(host.BaseAddress, SeedRegionPath), null, HttpStatusCode.OK);
@@ -87,6 +87,11 @@ internal sealed partial class Benchmark(Options options, TextWriter output) : IA
             if (options.Runs("members"))
             {
                 await MembersAsync(host);
+            }
+
+            if (options.Runs("streams"))
+            {
+                await StreamsAsync(host);
             }
         }
 
@@ -315,7 +320,7 @@ internal sealed partial class Benchmark(Options options, TextWriter output) : IA
         output.WriteLine($"  sections         {string.Join(", ", Options.AllSections.Where(options.Runs))}");
         output.WriteLine(Invariant($"  schedule         warm-up {options.WarmupSeconds} s per target, then {options.Rounds} rounds x {options.Seconds} s per target, interleaved"));
         output.WriteLine(Invariant($"  sizes            {options.Writers} writers, history {options.History}, {options.Samples} samples, {options.Members} members, "
-                                   + $"{options.IdleReviews} idle reviews, {options.IdleSeconds} s idle"));
+                                   + $"{options.Streams} streams, {options.IdleReviews} idle reviews, {options.IdleSeconds} s idle"));
         if (options.HostArguments.Count > 0)
         {
             output.WriteLine($"  host arguments   {string.Join(" ", options.HostArguments)}  <-- not the defaults");

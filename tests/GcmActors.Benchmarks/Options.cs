@@ -6,7 +6,7 @@ namespace GcmActors.Benchmarks;
 internal sealed record Options
 {
     /// <summary>Every section, in the order a run measures them.</summary>
-    public static readonly string[] AllSections = ["reads", "sqlite", "history", "members", "postgres", "idle", "coldstart"];
+    public static readonly string[] AllSections = ["reads", "sqlite", "history", "members", "streams", "postgres", "idle", "coldstart"];
 
     public double Seconds { get; init; } = 5;
 
@@ -34,6 +34,9 @@ internal sealed record Options
 
     public int IdleReviews { get; init; } = 10_000;
 
+    /// <summary>Concurrent Server-Sent Events streams of the streams section, all on one round.</summary>
+    public int Streams { get; init; } = 1000;
+
     public double IdleSeconds { get; init; } = 30;
 
     /// <summary>PRAGMA synchronous for the raw SQLite comparator; null = the library default, as the host leaves it.</summary>
@@ -48,7 +51,7 @@ internal sealed record Options
 
     public const string Usage = """
         usage: dotnet run -c Release --project tests/GcmActors.Benchmarks -- [options]
-          --only <a,b,...>   sections to run (default all): reads, sqlite, history, members, postgres, idle, coldstart
+          --only <a,b,...>   sections to run (default all): reads, sqlite, history, members, streams, postgres, idle, coldstart
           --seconds <s>      length of one measured round per target (default 5)
           --rounds <n>       measured rounds per target, interleaved (default 5)
           --connections <n>  concurrent connections of the read section, one request in flight on each (default 16)
@@ -59,6 +62,7 @@ internal sealed record Options
           --members <n>      members of the large round of the members section (default 200; the small one has 22)
           --idle-reviews <n> reviews written once and left idle in the idle section (default 10000)
           --idle-seconds <s> length of the idle CPU measurements (default 30)
+          --streams <n>      concurrent event streams (SSE) on one round in the streams section (default 1000)
           --sqlite-synchronous <OFF|NORMAL|FULL|EXTRA>
                              PRAGMA synchronous of the raw SQLite comparator (default: the library default, as the host)
           --host-arg <arg>   pass one more argument to every host process (repeatable), e.g. --host-arg --Gcm:Reviews:PushWait=00:00:00.050
@@ -78,6 +82,7 @@ internal sealed record Options
             ? new Options
             {
                 Quick = true, Seconds = 1, Rounds = 2, WarmupSeconds = 0.5, History = 100, Samples = 20, IdleReviews = 300, IdleSeconds = 3,
+                Streams = 200,
             }
             : new Options();
         for (var i = 0; i < args.Length; i++)
@@ -96,6 +101,7 @@ internal sealed record Options
                 "--members" => options with { Members = (int)Number(args, ++i, min: 23) },
                 "--idle-reviews" => options with { IdleReviews = (int)Number(args, ++i, min: 1) },
                 "--idle-seconds" => options with { IdleSeconds = Number(args, ++i, min: 1) },
+                "--streams" => options with { Streams = (int)Number(args, ++i, min: 1) },
                 "--sqlite-synchronous" => options with { SqliteSynchronous = Synchronous(args, ++i) },
                 "--only" => options with { Sections = SectionList(args, ++i) },
                 "--host-arg" => options with { HostArguments = [.. options.HostArguments, Argument(args, ++i)] },
