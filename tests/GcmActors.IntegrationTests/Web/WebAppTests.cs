@@ -108,6 +108,18 @@ public sealed class WebAppTests(WebFixture fixture)
         await Expect(ministry.Locator("#milestones tr[data-milestone=data-collected] td").First).ToHaveClassAsync("status completed");
         await Expect(ministry.Locator("#record-error")).ToBeHiddenAsync();
 
+        // Reopening a completed milestone takes a reason: refused at the form without one, recorded with one.
+        await ministry.SelectOptionAsync("#milestone", "data-collected");
+        await ministry.SelectOptionAsync("#status", "in-progress");
+        await ministry.ClickAsync("#record-form button[type=submit]");
+        await Expect(ministry.Locator("#record-error")).ToContainTextAsync("needs a reason");
+        await ministry.FillAsync("#reason", "Late figures from the Ministry of Labour");
+        await ministry.ClickAsync("#record-form button[type=submit]");
+        await Expect(ministry.Locator("#milestones tr[data-milestone=data-collected]")).ToContainTextAsync("reopened: Late figures from the Ministry of Labour");
+        await ministry.SelectOptionAsync("#status", "completed");
+        await ministry.ClickAsync("#record-form button[type=submit]");
+        await Expect(ministry.Locator("#milestones tr[data-milestone=data-collected] td").First).ToHaveClassAsync("status completed");
+
         // The open dashboard hears it over its event stream, without a reload.
         await Expect(cell).ToHaveClassAsync("status completed", new() { Timeout = 2000 });
         await Expect(dashboard.Locator("#objectives li[data-objective='3']")).ToHaveAttributeAsync("data-value", "1");
@@ -319,6 +331,29 @@ public sealed class WebAppTests(WebFixture fixture)
         await page.SelectOptionAsync("#member-show", "lagging");
         await Expect(rows).ToHaveCountAsync(3);
         await Expect(page.Locator("#members-shown")).ToHaveTextAsync("3 of 3 States shown");
+    }
+
+    [Fact]
+    public async Task Dashboard_OffersEveryRoundOfTheDiscoveryEndpoints_AndPrintsAOnePageSummary()
+    {
+        var cycle = await fixture.NewRoundAsync("LBN", "SYR");
+        var page = await fixture.NewPageAsync();
+        await page.GotoAsync($"/dashboard/{cycle}/arab?lang=fr");
+        await Expect(page.Locator("#round-picker option[selected]")).ToHaveAttributeAsync("value", $"/dashboard/{cycle}/arab");
+        await Expect(page.Locator("#round-picker option[value='/dashboard/2020/arab']")).ToHaveCountAsync(1);
+
+        await page.SelectOptionAsync("#round-picker", "/dashboard/2020/arab");
+        await page.WaitForURLAsync("**/dashboard/2020/arab?lang=fr");
+        await Expect(page.Locator("#members tbody tr")).ToHaveCountAsync(22);
+
+        await page.EmulateMediaAsync(new() { Media = Media.Print });
+        await Expect(page.Locator("#members-section")).ToBeHiddenAsync();
+        await Expect(page.Locator(".toolbar")).ToBeHiddenAsync();
+        await Expect(page.Locator("#lagging-list")).ToBeVisibleAsync();
+        await page.SetViewportSizeAsync(794, 1123);   // A4 at 96 dpi
+        await page.ScreenshotAsync(new() { Path = Path.Combine(WebFixture.Artefacts, "dashboard-print.png"), FullPage = true });
+        var pdf = System.Text.Encoding.Latin1.GetString(await page.PdfAsync(new() { Format = "A4", Path = Path.Combine(WebFixture.Artefacts, "dashboard-print.pdf") }));
+        Assert.Equal(1, System.Text.RegularExpressions.Regex.Count(pdf, @"/Type\s*/Page[^s]"));
     }
 
     private static async Task<string[]> CountriesAsync(ILocator rows) =>
