@@ -25,6 +25,8 @@ public static class Routes
         // The hottest read skips the middleware; its handler checks the read policy itself (decision 0005).
         region.MapRead("", RegionApi.GetProgressAsync).Named("GetRegionProgress", "Read a round's progress")
             .Contract(new() { ConditionalRead = true, Policy = Access.Read }).ShortCircuit();
+        region.MapRead("/timeline", RegionApi.GetTimelineAsync).Named("GetRegionTimeline", "Read a round's progress over time")
+            .Contract(new() { ConditionalRead = true }).RequireAuthorization(Access.Read);
         region.MapPut("", RegionApi.ConfigureAsync).Named("ConfigureRegion", "Create or change a round")
             .Contract(new() { ConditionalWrite = true, Example = Examples.Region }).RequireAuthorization(Access.WriteRegion);
         region.MapPost("/nudges", NudgeApi.SendAsync).Named("SendNudges", "Nudge States").WithTags("Nudges")
