@@ -213,7 +213,8 @@ public sealed partial class ReviewGrain(
 
     public async Task<ReviewView?> GetAsOfAsync(DateOnly day)
     {
-        if (!Exists)
+        // A State that no round counts any more may still have been counted on that day.
+        if (!Exists && _state.Current.HistoryCount == 0)
         {
             return null;
         }

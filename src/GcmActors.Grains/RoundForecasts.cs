@@ -6,8 +6,8 @@ namespace GcmActors.Grains;
 /// <summary>
 /// When will the remaining States submit? The method, in the words of docs/forecast.md:
 /// <list type="number">
-/// <item>The round's pace is the number of days between two milestones completed one after the other by the same State,
-/// over every State of the round: its median, and its first and third quartiles for the interval.</item>
+/// <item>The round's pace is the number of days between two milestones completed one after the other (on different days)
+/// by the same State, over every State of the round: its median, and its first and third quartiles for the interval.</item>
 /// <item>A State that has such durations of its own moves at the average of its own median and the round's.</item>
 /// <item>It needs that many days for each milestone it has not completed, counted from its last completed milestone (or the
 /// round's start); if that date has already passed, from the document's day.</item>
@@ -85,6 +85,13 @@ public static class RoundForecasts
             forecasts.ToImmutable());
     }
 
-    private static List<double> Durations(IReadOnlyList<DateTimeOffset> completions) =>
-        [.. completions.Zip(completions.Skip(1), (a, b) => (b - a).TotalDays)];
+    /// <summary>
+    /// Days between a State's completed milestones, one after the other. Milestones completed together (recorded on the
+    /// same day) say nothing of the pace, so a duration is counted between different days only.
+    /// </summary>
+    private static List<double> Durations(IReadOnlyList<DateTimeOffset> completions)
+    {
+        var days = completions.Select(ReviewReplay.DayOf).Distinct().Order().ToList();
+        return [.. days.Zip(days.Skip(1), (a, b) => (double)(b.DayNumber - a.DayNumber))];
+    }
 }
