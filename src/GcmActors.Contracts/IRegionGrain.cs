@@ -10,6 +10,21 @@ public interface IRegionGrain : IGrainWithStringKey
     [Alias("progress"), ReadOnly, AlwaysInterleave]
     Task<RegionDocument?> GetProgressAsync();
 
+    /// <summary>
+    /// The document as it stood at the end of <paramref name="day"/> (UTC): the configuration then in force, each member's
+    /// statuses from its trail, lagging against that day. Null when the round is not configured or did not exist yet.
+    /// Today or later gives the current document.
+    /// </summary>
+    [Alias("progress-as-of"), ReadOnly, AlwaysInterleave]
+    Task<RegionDocument?> GetProgressAsOfAsync(DateOnly day);
+
+    /// <summary>
+    /// Progress over time, one point per step from <paramref name="from"/> (default: the round's first day) to
+    /// <paramref name="to"/> (default: today), serialized with its entity tag. Null when the round is not configured.
+    /// </summary>
+    [Alias("timeline"), ReadOnly, AlwaysInterleave]
+    Task<TimelineResult?> GetTimelineAsync(DateOnly? from, DateOnly? to, TimelineStep step);
+
     /// <summary>The round's configuration, or null when it is not configured.</summary>
     [Alias("config"), ReadOnly, AlwaysInterleave]
     Task<RegionConfig?> GetConfigAsync();

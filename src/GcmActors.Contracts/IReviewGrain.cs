@@ -40,12 +40,28 @@ public interface IReviewGrain : IGrainWithStringKey
     /// </summary>
     /// <returns>The review's snapshot, or null when the State already belongs to as many rounds of this cycle as
     /// it may (the region then refuses the configuration).</returns>
+    /// <remarks><paramref name="at"/> dates the join in the trail: when the round's configuration changed.</remarks>
     [Alias("join-region"), AlwaysInterleave]
-    Task<ReviewSnapshot?> JoinRegionAsync(string regionKey);
+    Task<ReviewSnapshot?> JoinRegionAsync(string regionKey, DateTimeOffset at);
 
     /// <summary>Called by a region that no longer lists this State.</summary>
     [Alias("leave-region"), AlwaysInterleave]
-    Task LeaveRegionAsync(string regionKey);
+    Task LeaveRegionAsync(string regionKey, DateTimeOffset at);
+
+    /// <summary>
+    /// The review as it stood at the end of <paramref name="day"/> (UTC), rebuilt from its trail; null when it did not exist
+    /// then (no round counted the State) or does not exist at all.
+    /// </summary>
+    [Alias("as-of"), ReadOnly, AlwaysInterleave]
+    Task<ReviewView?> GetAsOfAsync(DateOnly day);
+
+    /// <summary>
+    /// What a round keeps of this review: the committed snapshot (null when the review does not exist now), the trail
+    /// entries a round counts (complete: the review makes sure its trail has every committed entry first) and when the
+    /// round <paramref name="regionKey"/> nudged it. A round reads it when it activates or when a push skipped entries.
+    /// </summary>
+    [Alias("round-record"), ReadOnly, AlwaysInterleave]
+    Task<MemberRecord> GetRoundRecordAsync(string regionKey);
 
     /// <summary>The nudge inbox, newest first, or null when there is no such review.</summary>
     [Alias("nudges"), ReadOnly, AlwaysInterleave]

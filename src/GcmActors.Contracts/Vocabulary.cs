@@ -49,6 +49,31 @@ public enum ConferenceModality
     Hybrid = 3,
 }
 
+/// <summary>Where a regional round stands in time (docs/decisions/0013-rounds-in-time.md).</summary>
+[GenerateSerializer, Alias("gcm.round-phase")]
+public enum RoundPhase
+{
+    /// <summary>Until the conference starts (or while its dates are not decided).</summary>
+    Preparing = 0,
+
+    /// <summary>From the first to the last day of the conference.</summary>
+    InConference = 1,
+
+    /// <summary>After the conference's last day, or since the day a co-organizer concluded the round.</summary>
+    Concluded = 2,
+
+    /// <summary>The conference is postponed with no date yet.</summary>
+    Postponed = 3,
+}
+
+[GenerateSerializer, Alias("gcm.timeline-step")]
+public enum TimelineStep
+{
+    Day = 0,
+    Week = 1,
+    Month = 2,
+}
+
 /// <summary>Outcome of a command sent to a grain. Business outcomes are values, not exceptions.</summary>
 [GenerateSerializer, Alias("gcm.outcome")]
 public enum Outcome

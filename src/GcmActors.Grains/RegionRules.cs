@@ -23,6 +23,9 @@ public static class RegionRules
     /// <summary>Automatic nudges come at most every day and at least every this many days.</summary>
     public const int MaxNudgeEveryDays = 90;
 
+    /// <summary>The longest source a round's last report may name.</summary>
+    public const int MaxReportSourceLength = 300;
+
     /// <summary>The conference and the deadlines lie within this many years of the cycle's year.</summary>
     public const int ScheduleYears = 3;
 
@@ -86,6 +89,12 @@ public static class RegionRules
             return $"nudgePolicy needs everyDays between 1 and {MaxNudgeEveryDays} and {NudgeRules.MessageRule}";
         }
 
+        if (config.LastReport is { } report
+            && (string.IsNullOrWhiteSpace(report.Source) || report.Source.Length > MaxReportSourceLength || !TextRules.IsCleanLine(report.Source)))
+        {
+            return $"lastReport needs a date and a source of at most {MaxReportSourceLength} characters on one line";
+        }
+
         // Deadlines follow the hard workflow order: a prerequisite's deadline is not after its dependent's.
         foreach (var (later, earlier) in ReviewWorkflow.Prerequisites)
         {
@@ -106,11 +115,78 @@ public static class RegionRules
     {
         var earliest = new DateOnly(cycle - ScheduleYears, 1, 1);
         var latest = new DateOnly(cycle + ScheduleYears, 12, 31);
-        var dates = new[] { config.Conference.Start, config.Conference.End }.OfType<DateOnly>().Concat(config.Deadlines.Values);
+        var dates = new[] { config.Conference.Start, config.Conference.End, config.ConcludedOn, config.LastReport?.Date }
+            .OfType<DateOnly>().Concat(config.Deadlines.Values);
         return dates.Any(d => d < earliest || d > latest)
-            ? $"the conference and the deadlines of a {cycle} round lie between {earliest:yyyy-MM-dd} and {latest:yyyy-MM-dd}"
+            ? $"the conference, the deadlines and the other dates of a {cycle} round lie between {earliest:yyyy-MM-dd} and {latest:yyyy-MM-dd}"
             : null;
     }
+
+    /// <summary>
+    /// Where a round stands at the end of <paramref name="day"/>: concluded since the day a co-organizer concluded it or
+    /// since its conference's last day (after that day); postponed while its conference is; in conference from the first
+    /// to the last day; preparing before (or while the dates are not decided). The date is the conclusion's, when concluded.
+    /// </summary>
+    public static (RoundPhase Phase, DateOnly? ConcludedOn) PhaseOn(RegionConfig config, DateOnly day)
+    {
+        var conference = config.Conference;
+        if (config.ConcludedOn is { } concluded && concluded <= day)
+        {
+            return (RoundPhase.Concluded, concluded);
+        }
+
+        if (conference.Postponed)
+        {
+            return (RoundPhase.Postponed, null);
+        }
+
+        if ((conference.End ?? conference.Start) is { } last && last < day)
+        {
+            return (RoundPhase.Concluded, last);
+        }
+
+        return conference.Start is { } start && start <= day ? (RoundPhase.InConference, null) : (RoundPhase.Preparing, null);
+    }
+
+    /// <summary>
+    /// The dates of a timeline: <paramref name="from"/>, then one step after another, and <paramref name="to"/> last. Null
+    /// when that makes more than <paramref name="max"/> points or the range is empty.
+    /// </summary>
+    public static IReadOnlyList<DateOnly>? TimelineDates(DateOnly from, DateOnly to, TimelineStep step, int max)
+    {
+        if (to < from)
+        {
+            return null;
+        }
+
+        var dates = new List<DateOnly>();
+        for (var (date, k) = (from, 1); date < to; date = Step(from, step, k++))
+        {
+            dates.Add(date);
+            if (dates.Count >= max)
+            {
+                return null;
+            }
+        }
+
+        dates.Add(to);
+        return dates;
+
+        static DateOnly Step(DateOnly start, TimelineStep step, int k) => step switch
+        {
+            TimelineStep.Day => start.AddDays(k),
+            TimelineStep.Week => start.AddDays(7 * k),
+            _ => start.AddMonths(k),
+        };
+    }
+
+    /// <summary>A postponed conference has no dates; a round is concluded on a day that has come (not in the future).</summary>
+    public static string? ValidateLifecycle(RegionConfig config, DateOnly today) =>
+        config.Conference.Postponed && (config.Conference.Start is not null || config.Conference.End is not null)
+            ? "a postponed conference has no dates yet: leave start and end out, or set postponed to false"
+            : config.ConcludedOn is { } concluded && concluded > today
+            ? $"a round can be concluded on a day that has come (today is {today:yyyy-MM-dd}), not on {concluded:yyyy-MM-dd}"
+            : null;
 
     /// <summary>True when a configuration changes nothing (a repeated PUT is not a new version).</summary>
     public static bool SameConfig(RegionConfig a, RegionConfig b) =>
@@ -119,5 +195,7 @@ public static class RegionRules
         && a.Conference == b.Conference
         && a.Deadlines.SequenceEqual(b.Deadlines)
         && a.Members.SequenceEqual(b.Members)
-        && a.NudgePolicy == b.NudgePolicy;
+        && a.NudgePolicy == b.NudgePolicy
+        && a.ConcludedOn == b.ConcludedOn
+        && a.LastReport == b.LastReport;
 }

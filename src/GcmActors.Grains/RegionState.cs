@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using GcmActors.Contracts;
 
 namespace GcmActors.Grains;
@@ -17,4 +18,13 @@ public sealed record RegionState
 
     /// <summary>When the automatic nudge policy last ran (not part of the dashboard, so no version bump).</summary>
     [Id(3)] public DateTimeOffset? LastAutomaticNudge { get; init; }
+
+    /// <summary>How many entries the round's own trail has (one per configuration change, in <see cref="IReviewHistory"/> under the round's key).</summary>
+    [Id(4)] public long TrailCount { get; init; }
+
+    /// <summary>
+    /// The trail entry of the latest configuration change, kept in the row until the trail has it (as a review keeps its
+    /// latest change): the round appends it right after the row is written, and again when it activates.
+    /// </summary>
+    [Id(5)] public ImmutableList<HistoryEntry> LastChange { get; init; } = [];
 }

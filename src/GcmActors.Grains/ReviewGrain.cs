@@ -187,24 +187,66 @@ public sealed partial class ReviewGrain(
     public Task<ReviewResult> SetParticipationAsync(ParticipationUpdate update) =>
         ChangeAsync("set-participation", state => ReviewWorkflow.SetParticipation(state, update, time.GetUtcNow()));
 
-    public async Task<ReviewSnapshot?> JoinRegionAsync(string regionKey)
+    public async Task<ReviewSnapshot?> JoinRegionAsync(string regionKey, DateTimeOffset at)
     {
         if (!ReviewWorkflow.CanJoinRegion(_state.Current, regionKey))
         {
             return null;
         }
 
-        var state = await _state.UpdateAsync(s =>
-            (s.Regions.Contains(regionKey) ? null : ReviewWorkflow.JoinRegion(s, regionKey), s));
+        await _state.UpdateAsync(s =>
+            (s.Regions.Contains(regionKey) ? null : KeepUntrailed(s, ReviewWorkflow.JoinRegion(s, regionKey, "round", at)), 0));
+        _ = AppendTrailQuietlyAsync();
         // The region takes this snapshot as the answer; no push needed (and none possible: it waits on us).
+        var state = _state.Current;
         _confirmed[regionKey] = state.Version;
         return state.ToSnapshot(Country);
     }
 
-    public async Task LeaveRegionAsync(string regionKey)
+    public async Task LeaveRegionAsync(string regionKey, DateTimeOffset at)
     {
-        await _state.UpdateAsync(s => (s.Regions.Contains(regionKey) ? ReviewWorkflow.LeaveRegion(s, regionKey) : null, 0));
+        await _state.UpdateAsync(s =>
+            (s.Regions.Contains(regionKey) ? KeepUntrailed(s, ReviewWorkflow.LeaveRegion(s, regionKey, "round", at)) : null, 0));
+        _ = AppendTrailQuietlyAsync();
         _confirmed.Remove(regionKey);
+    }
+
+    public async Task<ReviewView?> GetAsOfAsync(DateOnly day)
+    {
+        // A State that no round counts any more may still have been counted on that day.
+        if (!Exists && _state.Current.HistoryCount == 0)
+        {
+            return null;
+        }
+
+        var trail = await ReadTrailAsync();
+        var then = ReviewReplay.Fold(trail, ReviewReplay.EndOf(day));
+        // Trails from before December 2026 do not record which rounds counted the State: take today's.
+        var regions = trail.Any(e => e.Field == "regions")
+            ? then.Regions.Select(slug => Keys.Region(Cycle, slug))
+            : then.Version > 0 ? _state.Current.Regions : [];
+        then = then with { Regions = [.. regions] };
+        return then.Regions.IsEmpty ? null : View(then);
+    }
+
+    public async Task<MemberRecord> GetRoundRecordAsync(string regionKey)
+    {
+        var state = _state.Current;
+        var trail = state.HistoryCount == 0 ? [] : await ReadTrailAsync();
+        var slug = Keys.Split(regionKey).Part;
+        return new MemberRecord(
+            Exists ? state.ToSnapshot(Country) with { Changes = null } : null,
+            [.. RoundHistory.ForRounds(trail)],
+            state.Version,
+            [.. state.Nudges.Where(n => n.Region == slug).Select(n => n.SentAt)]);
+    }
+
+    /// <summary>The whole trail, oldest first, once every committed entry is in it.</summary>
+    private async Task<ImmutableArray<HistoryEntry>> ReadTrailAsync()
+    {
+        await EnsureTrailAsync();
+        var count = _state.Current.HistoryCount;
+        return await history.ReadAsync(Key, 0, (int)Math.Min(count, int.MaxValue), count);
     }
 
     public Task<ImmutableArray<Nudge>?> GetNudgesAsync() =>

@@ -66,7 +66,8 @@ public sealed record ReviewState
         Participation,
         Contracts.Milestones.All.ToImmutableSortedDictionary(m => m, m => this[m].Status),
         Evidence.Objectives,
-        Version);
+        Version,
+        [.. LastChange]);
 
     public ReviewView ToView(string cycle, string country, string name) => new(
         cycle,

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.Json;
 using GcmActors.Contracts;
 
 namespace GcmActors.Grains;
@@ -45,7 +46,9 @@ public static class ReviewWorkflow
             return Decision.Reject(Outcome.Invalid, state, invalid);
         }
 
-        var changes = new List<(string Field, string? From, string? To, string? Note)>();
+        var at = update.At ?? now;
+
+        var changes = new List<Change>();
         var current = state[update.Milestone];
         var slug = GcmJson.Slug(update.Milestone);
         var record = current;
@@ -58,25 +61,31 @@ public static class ReviewWorkflow
             }
 
             var reason = current.Status == MilestoneStatus.Completed ? update.Reason!.Trim() : null;
-            record = new MilestoneRecord(update.Status, now, update.Note ?? current.Note, reason);
-            changes.Add(($"milestones.{slug}.status", GcmJson.Slug(current.Status), GcmJson.Slug(update.Status), reason ?? update.Note));
+            record = new MilestoneRecord(update.Status, at, update.Note ?? current.Note, reason);
+            changes.Add(new($"milestones.{slug}.status", GcmJson.Slug(current.Status), GcmJson.Slug(update.Status), reason ?? update.Note));
+            if (reason is not null && update.Note is not null && update.Note != current.Note)
+            {
+                // A reopening's entry carries its reason; a note sent with it gets an entry of its own, so that the
+                // trail alone rebuilds the milestone exactly (a replay).
+                changes.Add(new($"milestones.{slug}.note", current.Note, update.Note, null));
+            }
         }
         else if (update.Note is not null && update.Note != current.Note)
         {
-            record = current with { Note = update.Note, UpdatedAt = now };
-            changes.Add(($"milestones.{slug}.note", current.Note, update.Note, null));
+            record = current with { Note = update.Note, UpdatedAt = at };
+            changes.Add(new($"milestones.{slug}.note", current.Note, update.Note, null));
         }
 
         var evidence = state.Evidence;
         if (update.CoordinationBody is { } body && body != evidence.CoordinationBody)
         {
-            changes.Add(("evidence.coordination-body", Describe(evidence.CoordinationBody), Describe(body), null));
+            changes.Add(new("evidence.coordination-body", Describe(evidence.CoordinationBody), Describe(body), null, ValueOf(body)));
             evidence = evidence with { CoordinationBody = body };
         }
 
         if (update.Stakeholders is { } stakeholders && !stakeholders.SequenceEqual(evidence.Stakeholders))
         {
-            changes.Add(("evidence.stakeholders", Describe(evidence.Stakeholders), Describe(stakeholders), null));
+            changes.Add(new("evidence.stakeholders", Describe(evidence.Stakeholders), Describe(stakeholders), null, ValueOf(stakeholders)));
             evidence = evidence with { Stakeholders = stakeholders };
         }
 
@@ -85,7 +94,7 @@ public static class ReviewWorkflow
             var sorted = objectives.Distinct().Order().ToImmutableArray();
             if (!sorted.SequenceEqual(evidence.Objectives))
             {
-                changes.Add(("evidence.objectives", string.Join(',', evidence.Objectives), string.Join(',', sorted), null));
+                changes.Add(new("evidence.objectives", string.Join(',', evidence.Objectives), string.Join(',', sorted), null));
                 evidence = evidence with { Objectives = sorted };
             }
         }
@@ -95,7 +104,7 @@ public static class ReviewWorkflow
             var tags = challenges.Select(c => c.Trim()).Distinct(StringComparer.Ordinal).ToImmutableArray();
             if (!tags.SequenceEqual(evidence.Challenges))
             {
-                changes.Add(("evidence.challenges", string.Join(", ", evidence.Challenges), string.Join(", ", tags), null));
+                changes.Add(new("evidence.challenges", string.Join(", ", evidence.Challenges), string.Join(", ", tags), null, ValueOf(tags)));
                 evidence = evidence with { Challenges = tags };
             }
         }
@@ -105,6 +114,11 @@ public static class ReviewWorkflow
             return Decision.Unchanged(state);
         }
 
+        if (ValidateDate(state, update.At, now) is { } misdated)
+        {
+            return Decision.Reject(Outcome.Invalid, state, misdated);
+        }
+
         if (update.ExpectedVersion is { } expected && expected != state.Version)
         {
             return VersionMismatch(state, expected);
@@ -112,7 +126,7 @@ public static class ReviewWorkflow
 
         return Accept(
             state with { Milestones = state.Milestones.SetItem(update.Milestone, record), Evidence = evidence },
-            changes, update.Actor, now);
+            changes, update.Actor, at);
     }
 
     public static Decision SetParticipation(ReviewState state, ParticipationUpdate update, DateTimeOffset now)
@@ -132,6 +146,11 @@ public static class ReviewWorkflow
             return Decision.Unchanged(state);
         }
 
+        if (ValidateDate(state, update.At, now) is { } invalid)
+        {
+            return Decision.Reject(Outcome.Invalid, state, invalid);
+        }
+
         if (update.ExpectedVersion is { } expected && expected != state.Version)
         {
             return VersionMismatch(state, expected);
@@ -139,14 +158,33 @@ public static class ReviewWorkflow
 
         return Accept(
             state with { Participation = update.Participation },
-            [("participation", GcmJson.Slug(state.Participation), GcmJson.Slug(update.Participation), update.Note)],
-            update.Actor, now);
+            [new("participation", GcmJson.Slug(state.Participation), GcmJson.Slug(update.Participation), update.Note)],
+            update.Actor, update.At ?? now);
     }
 
-    /// <summary>Adds a region to the review's routing list. Not a change of the review itself: no version bump.</summary>
+    /// <summary>
+    /// A dated change (the seed's) lies in the past, never after now and never before the review's latest change, so that
+    /// the trail stays in time order and a replay of any day is exact.
+    /// </summary>
+    private static string? ValidateDate(ReviewState state, DateTimeOffset? at, DateTimeOffset now) =>
+        at is not { } date ? null
+        : date > now ? "a change cannot be dated in the future"
+        : date < LatestChange(state) ? "a change cannot be dated before the review's latest change"
+        : null;
+
+    /// <summary>When the review's newest trail entry was made (its latest change, or a later entry of no version).</summary>
+    public static DateTimeOffset LatestChange(ReviewState state) =>
+        state.LastChange.IsEmpty ? state.UpdatedAt ?? DateTimeOffset.MinValue : state.LastChange[^1].At;
+
+    /// <summary>
+    /// Adds a region to the review's routing list. Not a change of the review itself: no version bump, but an entry in the
+    /// trail (<c>regions</c>, to the round's slug), so that a replay knows which rounds counted the State on which day.
+    /// </summary>
     /// <remarks>State read back from JSON carries the default comparer; keep the order ordinal.</remarks>
-    public static ReviewState JoinRegion(ReviewState state, string regionKey) =>
-        state with { Regions = state.Regions.WithComparer(StringComparer.Ordinal).Add(regionKey) };
+    public static ReviewState JoinRegion(ReviewState state, string regionKey, string actor, DateTimeOffset at) =>
+        Record(
+            state with { Regions = state.Regions.WithComparer(StringComparer.Ordinal).Add(regionKey) },
+            [new("regions", null, Keys.Split(regionKey).Part, null)], actor, Max(at, LatestChange(state)));
 
     /// <summary>A State takes part in at most this many regional rounds of one cycle.</summary>
     public const int MaxRegionsPerCycle = 8;
@@ -178,8 +216,24 @@ public static class ReviewWorkflow
         }, entries);
     }
 
-    public static ReviewState LeaveRegion(ReviewState state, string regionKey) =>
-        state with { Regions = state.Regions.WithComparer(StringComparer.Ordinal).Remove(regionKey) };
+    public static ReviewState LeaveRegion(ReviewState state, string regionKey, string actor, DateTimeOffset at) =>
+        Record(
+            state with { Regions = state.Regions.WithComparer(StringComparer.Ordinal).Remove(regionKey) },
+            [new("regions", Keys.Split(regionKey).Part, null, null)], actor, Max(at, LatestChange(state)));
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
+    /// <summary>
+    /// Trail entries for a change that is not part of the review's content: the version stays. Like every change, they
+    /// become the row's <see cref="ReviewState.LastChange"/> (the grain keeps earlier entries the trail may miss).
+    /// </summary>
+    internal static ReviewState Record(ReviewState state, IEnumerable<Change> changes, string actor, DateTimeOffset now)
+    {
+        var entries = changes
+            .Select((c, i) => new HistoryEntry(state.Version, now, actor, c.Field, c.From, c.To, c.Note, state.HistoryCount + i + 1, c.Value))
+            .ToImmutableList();
+        return state with { HistoryCount = state.HistoryCount + entries.Count, LastChange = entries };
+    }
 
     private static string? RuleFor(ReviewState state, MilestoneUpdate update, MilestoneRecord current)
     {
@@ -276,17 +330,19 @@ public static class ReviewWorkflow
     private static Decision VersionMismatch(ReviewState state, long expected) =>
         Decision.Reject(Outcome.VersionMismatch, state, $"the review is at version {state.Version}, not {expected}");
 
-    private static Decision Accept(
-        ReviewState state, IEnumerable<(string Field, string? From, string? To, string? Note)> changes, string actor, DateTimeOffset now)
+    private static Decision Accept(ReviewState state, IEnumerable<Change> changes, string actor, DateTimeOffset now)
     {
         var version = state.Version + 1;
         var entries = changes
-            .Select((c, i) => new HistoryEntry(version, now, actor, c.Field, c.From, c.To, c.Note, state.HistoryCount + i + 1))
+            .Select((c, i) => new HistoryEntry(version, now, actor, c.Field, c.From, c.To, c.Note, state.HistoryCount + i + 1, c.Value))
             .ToImmutableList();
         return new Decision(
             Outcome.Applied,
             state with { Version = version, HistoryCount = state.HistoryCount + entries.Count, LastChange = entries, UpdatedAt = now });
     }
+
+    /// <summary>The new value as JSON, where the entry's <c>to</c> only describes it.</summary>
+    private static string ValueOf<T>(T value) => JsonSerializer.Serialize(value, GcmJson.Options);
 
     private static string? Describe(CoordinationBody? body) =>
         body is null ? null : body.LeadMinistry is null ? body.Name : $"{body.Name} (lead: {body.LeadMinistry})";
@@ -294,3 +350,6 @@ public static class ReviewWorkflow
     private static string Describe(ImmutableArray<Stakeholder> stakeholders) =>
         string.Join("; ", stakeholders.Select(s => $"{s.Name} ({GcmJson.Slug(s.Kind)})"));
 }
+
+/// <summary>One changed field, before it becomes a trail entry.</summary>
+internal readonly record struct Change(string Field, string? From, string? To, string? Note, string? Value = null);

@@ -357,9 +357,9 @@ public static class WebhookRules
     /// like the inbox, is how the ministry is reached, not what it reported. Deliveries still due go to the new URL.
     /// </summary>
     public static ReviewState RegisterWebhook(ReviewState state, WebhookEndpoint endpoint, bool secretSupplied, string actor, DateTimeOffset now) =>
-        Record(
+        ReviewWorkflow.Record(
             state with { Endpoint = endpoint },
-            [("webhook", state.Endpoint is { } old ? WebhookRules.Redact(old.Url) : null, WebhookRules.Redact(endpoint.Url),
+            [new Change("webhook", state.Endpoint is { } old ? WebhookRules.Redact(old.Url) : null, WebhookRules.Redact(endpoint.Url),
                 secretSupplied ? "registered with a secret supplied by the ministry" : "registered with a generated secret")],
             actor, now);
 
@@ -372,9 +372,9 @@ public static class WebhookRules
         }
 
         var nudges = state.Nudges.Select(n => n.Delivery is { Status: DeliveryStatus.Pending } d ? n with { Delivery = WebhookRules.Abandoned(d) } : n);
-        return Record(
+        return ReviewWorkflow.Record(
             state with { Endpoint = null, Webhook = null, Nudges = [.. nudges] },
-            [("webhook", WebhookRules.Redact(endpoint.Url), null, "removed with its secrets")],
+            [new Change("webhook", WebhookRules.Redact(endpoint.Url), null, "removed with its secrets")],
             actor, now);
     }
 
@@ -399,16 +399,6 @@ public static class WebhookRules
         return state with { Endpoint = endpoint, Webhook = null, PendingDeliveries = [], Nudges = [.. nudges] };
     }
 
-    /// <summary>Appends history entries for a change that is not part of the review's content: the version stays.</summary>
-    private static ReviewState Record(
-        ReviewState state, IEnumerable<(string Field, string? From, string? To, string? Note)> changes, string actor, DateTimeOffset now)
-    {
-        var entries = changes
-            .Select((c, i) => new HistoryEntry(state.Version, now, actor, c.Field, c.From, c.To, c.Note, state.HistoryCount + i + 1))
-            .ToImmutableList();
-        return state with { HistoryCount = state.HistoryCount + entries.Count, LastChange = entries };
-    }
-
     /// <summary>
     /// A new signing secret first; the current one keeps signing until <paramref name="expiresAt"/> (none left when that
     /// is already past). Secrets whose grace period is over leave the state.
@@ -428,6 +418,6 @@ public static class WebhookRules
         var note = expiresAt > opsNow
             ? $"secret rotated; the previous one also signs until {expiresAt.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}"
             : "secret rotated; the previous one no longer signs";
-        return (Record(next, [("webhook.secret", null, null, note)], actor, now), null);
+        return (ReviewWorkflow.Record(next, [new Change("webhook.secret", null, null, note)], actor, now), null);
     }
 }

@@ -383,10 +383,12 @@ public class ReviewWorkflowTests
         Assert.Equal(
             [
                 new HistoryEntry(1, WorkshopDay, Ministry, "milestones.coordination-body-appointed.status", "not-started", "completed", "focal points named", 1),
-                new HistoryEntry(1, WorkshopDay, Ministry, "evidence.coordination-body", null, "National committee (lead: Interior)", null, 2),
-                new HistoryEntry(1, WorkshopDay, Ministry, "evidence.stakeholders", "", "University of Rabat (academia); IOM (un-agency)", null, 3),
+                new HistoryEntry(1, WorkshopDay, Ministry, "evidence.coordination-body", null, "National committee (lead: Interior)", null, 2,
+                    """{"name":"National committee","leadMinistry":"Interior"}"""),
+                new HistoryEntry(1, WorkshopDay, Ministry, "evidence.stakeholders", "", "University of Rabat (academia); IOM (un-agency)", null, 3,
+                    """[{"name":"University of Rabat","kind":"academia"},{"name":"IOM","kind":"un-agency"}]"""),
                 new HistoryEntry(1, WorkshopDay, Ministry, "evidence.objectives", "", "1,5,23", null, 4),
-                new HistoryEntry(1, WorkshopDay, Ministry, "evidence.challenges", "", "COVID-19", null, 5),
+                new HistoryEntry(1, WorkshopDay, Ministry, "evidence.challenges", "", "COVID-19", null, 5, """["COVID-19"]"""),
             ],
             decision.State.LastChange);
         Assert.Equal(5, decision.State.HistoryCount);
@@ -455,7 +457,8 @@ public class ReviewWorkflowTests
         Assert.Equal(Outcome.Applied, decision.Outcome);
         Assert.Equal<Stakeholder>([new Stakeholder("UNHCR", StakeholderKind.UnAgency)], decision.State.Evidence.Stakeholders);
         Assert.Equal(
-            new HistoryEntry(2, NextDay, Ministry, "evidence.stakeholders", "Caritas (ngo); Chamber of commerce (private-sector)", "UNHCR (un-agency)", null, 3),
+            new HistoryEntry(2, NextDay, Ministry, "evidence.stakeholders", "Caritas (ngo); Chamber of commerce (private-sector)", "UNHCR (un-agency)", null, 3,
+                """[{"name":"UNHCR","kind":"un-agency"}]"""),
             decision.State.LastChange[^1]);
     }
 
@@ -567,7 +570,8 @@ public class ReviewWorkflowTests
         Assert.Equal(Outcome.Applied, decision.Outcome);
         Assert.Equal(new CoordinationBody("National committee"), decision.State.Evidence.CoordinationBody);
         Assert.Equal(
-            new HistoryEntry(2, NextDay, Ministry, "evidence.coordination-body", "Interim focal point (lead: Foreign Affairs)", "National committee", null, 3),
+            new HistoryEntry(2, NextDay, Ministry, "evidence.coordination-body", "Interim focal point (lead: Foreign Affairs)", "National committee", null, 3,
+                """{"name":"National committee","leadMinistry":null}"""),
             decision.State.LastChange[^1]);
     }
 
@@ -759,18 +763,19 @@ public class ReviewWorkflowTests
     // ---- regions and projections ----
 
     [Fact]
-    public void JoinAndLeaveRegion_DoNotBumpVersionOrWriteHistory()
+    public void JoinAndLeaveRegion_DoNotBumpVersionButRecordTheRoundsInTheTrail()
     {
         var state = Apply(NewReview(), Set(Milestone.CoordinationBodyAppointed, MilestoneStatus.InProgress));
 
-        var joined = ReviewWorkflow.JoinRegion(state, "2020/africa");
-        var left = ReviewWorkflow.LeaveRegion(joined, "2020/arab");
+        var joined = ReviewWorkflow.JoinRegion(state, "2020/africa", "round", NextDay);
+        var left = ReviewWorkflow.LeaveRegion(joined, "2020/arab", "round", NextDay.AddDays(1));
 
         Assert.Equal(["2020/africa", "2020/arab"], joined.Regions);
         Assert.Equal(["2020/africa"], left.Regions);
         Assert.Equal(1, left.Version);
-        Assert.Equal(1, left.HistoryCount);
-        Assert.Equal(state.LastChange, left.LastChange);
+        Assert.Equal(3, left.HistoryCount);
+        Assert.Equal(new HistoryEntry(1, NextDay, "round", "regions", null, "africa", null, 2), Assert.Single(joined.LastChange));
+        Assert.Equal(new HistoryEntry(1, NextDay.AddDays(1), "round", "regions", "arab", null, null, 3), Assert.Single(left.LastChange));
     }
 
     [Fact]
@@ -778,7 +783,7 @@ public class ReviewWorkflowTests
     {
         var state = ReviewWorkflow.JoinRegion(
             Apply(NewReview(), Set(Milestone.DataCollected, MilestoneStatus.Completed) with { Objectives = [7] }),
-            "2020/africa");
+            "2020/africa", "round", NextDay);
 
         var view = state.ToView("2020", "MAR", "Morocco");
 

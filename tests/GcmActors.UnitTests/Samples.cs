@@ -67,9 +67,9 @@ internal static class Samples
         Evidence = Evidence,
         History =
         [
-            new HistoryEntry(1, At, "ministry:LBN", "milestones.coordination-body-appointed.status", "not-started", "completed", "focal points"),
-            new HistoryEntry(2, At.AddMinutes(5), "ministry:LBN", "evidence.objectives", "1", "1,5,23", "coverage"),
-            new HistoryEntry(7, At.AddDays(4), "co-organizer:escwa", "participation", "participating", "not-participating", "reservations"),
+            new HistoryEntry(1, At, "ministry:LBN", "milestones.coordination-body-appointed.status", "not-started", "completed", "focal points", 1, "\"completed\""),
+            new HistoryEntry(2, At.AddMinutes(5), "ministry:LBN", "evidence.objectives", "1", "1,5,23", "coverage", 2, "[1,5,23]"),
+            new HistoryEntry(7, At.AddDays(4), "co-organizer:escwa", "participation", "participating", "not-participating", "reservations", 3, "\"not-participating\""),
         ],
         Regions = ImmutableSortedSet.Create(StringComparer.Ordinal, "2020/arab", "2020/africa"),
         UpdatedAt = At.AddDays(4),
@@ -80,7 +80,7 @@ internal static class Samples
         HistoryCount = 12,
         LastChange =
         [
-            new HistoryEntry(7, At.AddDays(2), "ministry:LBN", "participation", "participating", "not-participating", "no capacity", 12),
+            new HistoryEntry(7, At.AddDays(2), "ministry:LBN", "participation", "participating", "not-participating", "no capacity", 12, "\"not-participating\""),
         ],
     };
 
@@ -100,14 +100,17 @@ internal static class Samples
         new Conference(new DateOnly(2021, 2, 24), new DateOnly(2021, 2, 25), ConferenceModality.InPerson),
         Deadlines,
         ["LBN", "IRQ", "PSE"],
-        new NudgePolicy(true, 7, "Please send your report"));
+        new NudgePolicy(true, 7, "Please send your report"),
+        new DateOnly(2021, 2, 26),
+        new LastReport(new DateOnly(2020, 8, 13), "Workshop report, 13 August 2020"));
 
     public static readonly ReviewSnapshot Snapshot = new(
         "LBN",
         Participation.NotParticipating,
         Records.ToImmutableSortedDictionary(r => r.Key, r => r.Value.Status),
         [2, 7],
-        12);
+        12,
+        [new HistoryEntry(12, At.AddDays(2), "ministry:LBN", "participation", "participating", "not-participating", "no capacity", 12, "\"not-participating\"")]);
 
     /// <summary>What a round holds in memory for its members.</summary>
     public static readonly ImmutableSortedDictionary<string, ReviewSnapshot> Snapshots =
@@ -122,6 +125,8 @@ internal static class Samples
         Config = RegionConfig,
         Version = 9,
         LastAutomaticNudge = At.AddDays(6),
+        TrailCount = 3,
+        LastChange = [new HistoryEntry(9, At.AddDays(5), "co-organizer:escwa", "config", "2 members", "3 members", "moved", 3, "{}")],
     };
 
     public static readonly CatalogState CatalogState = new() { Rounds = ["2020/africa", "2020/arab", "2024/arab"] };
@@ -138,11 +143,12 @@ internal static class Samples
         [new Stakeholder("UNHCR", StakeholderKind.UnAgency), new Stakeholder("Chamber of commerce", StakeholderKind.PrivateSector)],
         [1, 23],
         ["no coordinating body with authority"],
-        4);
+        4,
+        At.AddDays(-1));
 
-    public static readonly ParticipationUpdate ParticipationUpdate = new(Participation.NotParticipating, "co-organizer:escwa", "reservations", 2);
+    public static readonly ParticipationUpdate ParticipationUpdate = new(Participation.NotParticipating, "co-organizer:escwa", "reservations", 2, At.AddDays(-2));
 
-    public static readonly ConfigureRegion ConfigureRegion = new(RegionConfig, "co-organizer:escwa", 5);
+    public static readonly ConfigureRegion ConfigureRegion = new(RegionConfig, "co-organizer:escwa", 5, At.AddDays(-3));
 
     public static readonly ReviewResult ReviewResult = new(Outcome.RuleViolated, ReviewView, "'approved' needs 'data-collected' completed first");
 

@@ -76,7 +76,7 @@ public class StrictInputRulesTests
         var config = new RegionConfig("Round", [], new Conference(null, null, ConferenceModality.Undecided),
             ImmutableSortedDictionary<Milestone, DateOnly>.Empty.Add(Milestone.Approved, new DateOnly(202, 9, 29)), []);
 
-        Assert.Equal("the conference and the deadlines of a 2020 round lie between 2017-01-01 and 2023-12-31",
+        Assert.Equal("the conference, the deadlines and the other dates of a 2020 round lie between 2017-01-01 and 2023-12-31",
             RegionRules.ValidateSchedule(2020, config));
     }
 

@@ -14,7 +14,7 @@ internal static class TestData
     public const string Ministry = "ministry:IRQ";
 
     /// <summary>A review that exists (it belongs to a region) and has never changed.</summary>
-    public static ReviewState NewReview() => ReviewWorkflow.JoinRegion(new ReviewState(), "2020/arab");
+    public static ReviewState NewReview() => new() { Regions = ImmutableSortedSet.Create(StringComparer.Ordinal, "2020/arab") };
 
     public static MilestoneUpdate Set(Milestone milestone, MilestoneStatus status) => new(milestone, status, Ministry);
 

@@ -205,6 +205,27 @@ public static class OpenApiContract
             AddProblem(operation, document, StatusCodes.Status400BadRequest);
         }
 
+        // Days in time (decision 0013): read as text so that a bad one is answered with a problem.
+        var dated = false;
+        foreach (var query in (operation.Parameters ?? []).OfType<OpenApiParameter>().Where(p => p.In == ParameterLocation.Query))
+        {
+            var date = new OpenApiSchema { Type = JsonSchemaType.String, Format = "date" };
+            (query.Description, query.Schema, dated) = query.Name switch
+            {
+                "asOf" => ("Replays the resource as it stood at the end of that day (UTC, YYYY-MM-DD), today at the latest; 404 before it existed.", date, true),
+                "from" => ("The first day (YYYY-MM-DD); the round's first day when left out.", date, true),
+                "to" => ("The last day (YYYY-MM-DD), today at the latest; today when left out.", date, true),
+                "step" => ("One point per day, week (the default) or month.",
+                    new OpenApiSchema { Type = JsonSchemaType.String, Enum = [JsonValue.Create("day"), JsonValue.Create("week"), JsonValue.Create("month")] }, true),
+                _ => (query.Description, query.Schema, dated),
+            };
+        }
+
+        if (dated)
+        {
+            AddProblem(operation, document, StatusCodes.Status400BadRequest);
+        }
+
         AddProblem(operation, document, StatusCodes.Status503ServiceUnavailable);
         foreach (var status in new[] { "429", "503" })
         {

@@ -28,7 +28,9 @@ public sealed record RegionRequest(
     Conference? Conference,
     ImmutableSortedDictionary<Milestone, DateOnly>? Deadlines,
     ImmutableArray<MemberRef>? Members,
-    NudgePolicy? NudgePolicy = null);
+    NudgePolicy? NudgePolicy = null,
+    DateOnly? ConcludedOn = null,
+    LastReport? LastReport = null);
 
 [JsonConverter(typeof(MemberRefConverter))]
 public sealed record MemberRef(string Country);

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using GcmActors.Contracts;
+using GcmActors.Grains;
 using GcmActors.Host.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -8,14 +9,26 @@ namespace GcmActors.Host.Api;
 /// <summary>One State's review: read it, its history, and (as that State's ministry) advance its milestones.</summary>
 public static class ReviewApi
 {
-    [EndpointDescription("Milestones, evidence, participation and regions of one State's review. The ETag is the version.")]
+    [EndpointDescription(
+        "Milestones, evidence, participation and regions of one State's review. The ETag is the version. "
+        + "?asOf=YYYY-MM-DD replays the review as it stood at the end of that day.")]
     public static async Task<Results<Ok<ReviewView>, StatusCodeHttpResult, ProblemHttpResult>> GetAsync(
-        string cycle, string country, HttpContext context, IGrainFactory grains)
+        string cycle, string country, HttpContext context, IGrainFactory grains, [FromKeyedServices(GcmClock.Key)] TimeProvider time,
+        string? asOf = null)
     {
-        var review = await Resources.Review(grains, cycle, country).GetAsync();
+        var today = time.Today();
+        if (!Days.TryRead("asOf", asOf, today, out var day, out var problem))
+        {
+            return Problems.BadRequest(problem!);
+        }
+
+        var grain = Resources.Review(grains, cycle, country);
+        var review = day is { } past && past < today ? await grain.GetAsOfAsync(past) : await grain.GetAsync();
         if (review is null)
         {
-            return Resources.NoReview(cycle, country);
+            return day is { } before
+                ? Problems.NotFound($"{country.ToUpperInvariant()} had no review in cycle {cycle} on {before:yyyy-MM-dd}")
+                : Resources.NoReview(cycle, country);
         }
 
         var etag = ETag(review);

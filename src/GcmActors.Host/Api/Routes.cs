@@ -27,6 +27,8 @@ public static class Routes
             .Contract(new() { ConditionalRead = true, Policy = Access.Read }).ShortCircuit();
         region.MapGet("/events", RegionEvents.StreamAsync).Named("StreamRegionProgress", "Follow a round's progress live")
             .RequireAuthorization(Access.Read).DisableRequestTimeout();
+        region.MapRead("/timeline", RegionApi.GetTimelineAsync).Named("GetRegionTimeline", "Read a round's progress over time")
+            .Contract(new() { ConditionalRead = true }).RequireAuthorization(Access.Read);
         region.MapPut("", RegionApi.ConfigureAsync).Named("ConfigureRegion", "Create or change a round")
             .Contract(new() { ConditionalWrite = true, Example = Examples.Region }).RequireAuthorization(Access.WriteRegion);
         region.MapPost("/nudges", NudgeApi.SendAsync).Named("SendNudges", "Nudge States").WithTags("Nudges")

@@ -13,11 +13,13 @@ namespace GcmActors.Host.Hosting;
 /// <summary>
 /// The reviews' audit trails in the table <c>GcmReviewHistory</c> (deploy/sql), one row per entry, in the same
 /// database as the grain state. Appends from all reviews queue up and are written together, one transaction per
-/// batch, so that many concurrent writes cost one commit. The same SQL runs on SQLite and PostgreSQL.
+/// batch, so that many concurrent writes cost one commit. The same SQL runs on SQLite and PostgreSQL. A round's own trail
+/// (its configuration changes) is kept here too, under the round's key: round keys (<c>2020/arab</c>, lowercase slugs)
+/// never equal review keys (<c>2020/LBN</c>, uppercase ISO 3166 codes).
 /// </summary>
 public sealed partial class AdoNetReviewHistory : IReviewHistory, IAsyncDisposable
 {
-    /// <summary>Rows per INSERT statement (SQLite allows 32,766 parameters; 9 per row).</summary>
+    /// <summary>Rows per INSERT statement (SQLite allows 32,766 parameters; 10 per row).</summary>
     private const int RowsPerStatement = 200;
 
     private static readonly TimeSpan s_linger = TimeSpan.FromMilliseconds(2);
@@ -56,7 +58,7 @@ public sealed partial class AdoNetReviewHistory : IReviewHistory, IAsyncDisposab
         await using var connection = await OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT Sequence, Version, At, Actor, Field, FromValue, ToValue, Note
+            SELECT Sequence, Version, At, Actor, Field, FromValue, ToValue, Note, Value
               FROM GcmReviewHistory
              WHERE ServiceId = @ServiceId AND ReviewKey = @ReviewKey AND Sequence > @After AND Sequence <= @Last
              ORDER BY Sequence
@@ -79,7 +81,8 @@ public sealed partial class AdoNetReviewHistory : IReviewHistory, IAsyncDisposab
                 reader.IsDBNull(5) ? null : reader.GetString(5),
                 reader.IsDBNull(6) ? null : reader.GetString(6),
                 reader.IsDBNull(7) ? null : reader.GetString(7),
-                reader.GetInt64(0)));
+                reader.GetInt64(0),
+                reader.IsDBNull(8) ? null : reader.GetString(8)));
         }
 
         return entries.ToImmutable();
@@ -155,11 +158,11 @@ public sealed partial class AdoNetReviewHistory : IReviewHistory, IAsyncDisposab
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
             var sql = new StringBuilder(
-                "INSERT INTO GcmReviewHistory (ServiceId, ReviewKey, Sequence, Version, At, Actor, Field, FromValue, ToValue, Note) VALUES ");
+                "INSERT INTO GcmReviewHistory (ServiceId, ReviewKey, Sequence, Version, At, Actor, Field, FromValue, ToValue, Note, Value) VALUES ");
             for (var i = 0; i < chunk.Length; i++)
             {
                 var (key, e) = chunk[i];
-                sql.Append(CultureInfo.InvariantCulture, $"{(i == 0 ? "" : ",")}(@ServiceId, @K{i}, @S{i}, @V{i}, @A{i}, @U{i}, @F{i}, @O{i}, @T{i}, @N{i})");
+                sql.Append(CultureInfo.InvariantCulture, $"{(i == 0 ? "" : ",")}(@ServiceId, @K{i}, @S{i}, @V{i}, @A{i}, @U{i}, @F{i}, @O{i}, @T{i}, @N{i}, @J{i})");
                 Add(command, $"K{i}", key);
                 Add(command, $"S{i}", e.Sequence);
                 Add(command, $"V{i}", e.Version);
@@ -169,6 +172,7 @@ public sealed partial class AdoNetReviewHistory : IReviewHistory, IAsyncDisposab
                 Add(command, $"O{i}", e.From);
                 Add(command, $"T{i}", e.To);
                 Add(command, $"N{i}", e.Note);
+                Add(command, $"J{i}", e.Value);
             }
 
             // An entry appended again (after a crash between the state row and the trail) keeps its first copy.

@@ -62,6 +62,14 @@ public static class SqliteStore
         {
             await ExecuteAsync(connection, await File.ReadAllTextAsync(script, cancellationToken), cancellationToken);
         }
+
+        // A trail table made before December 2026 lacks the Value column (deploy/sql/sqlite/history.sql).
+        await using var columns = connection.CreateCommand();
+        columns.CommandText = "SELECT COUNT(*) FROM pragma_table_info('GcmReviewHistory') WHERE name = 'Value'";
+        if (Convert.ToInt64(await columns.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 0)
+        {
+            await ExecuteAsync(connection, "ALTER TABLE GcmReviewHistory ADD COLUMN Value TEXT NULL;", cancellationToken);
+        }
     }
 
     private static async Task ExecuteAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)

@@ -8,21 +8,29 @@ namespace GcmActors.Host.Seeding;
 /// <summary>The seed file: regional rounds and, per State, the milestones as of the source document.</summary>
 public sealed record SeedFile(string? Source, DateOnly? AsOf, ImmutableArray<SeedRound> Rounds, ImmutableArray<SeedReview> Reviews);
 
+/// <summary>A round of the seed: as configured on <see cref="On"/>, then changed on the dates of <see cref="Changes"/>.</summary>
 public sealed record SeedRound(
     string Cycle, string Region, string Name, ImmutableArray<string> CoOrganizers, Conference Conference,
-    ImmutableSortedDictionary<Milestone, DateOnly> Deadlines, ImmutableArray<string> Members);
+    ImmutableSortedDictionary<Milestone, DateOnly> Deadlines, ImmutableArray<string> Members,
+    DateOnly? On = null, ImmutableArray<SeedRoundChange>? Changes = null);
 
+/// <summary>A dated change of a seeded round (only its conference, so far).</summary>
+public sealed record SeedRoundChange(DateOnly On, Conference Conference);
+
+/// <summary>A State's review in the seed: each status dated by its own <c>on</c>, else the review's, else the seed's <c>asOf</c>.</summary>
 public sealed record SeedReview(
     string Cycle, string Country, Participation? Participation,
     ImmutableSortedDictionary<Milestone, SeedMilestone>? Milestones,
     CoordinationBody? CoordinationBody, ImmutableArray<Stakeholder>? Stakeholders,
-    ImmutableArray<int>? Objectives, ImmutableArray<string>? Challenges);
+    ImmutableArray<int>? Objectives, ImmutableArray<string>? Challenges, DateOnly? On = null);
 
-public sealed record SeedMilestone(MilestoneStatus Status, string? Note);
+public sealed record SeedMilestone(MilestoneStatus Status, string? Note, DateOnly? On = null);
 
 /// <summary>
 /// Loads the seed into rounds that do not exist yet, through the same grain commands a user would send,
-/// so the rules apply and the history says where the data came from. A round that exists is left alone.
+/// so the rules apply and the history says where the data came from. Every change carries the date the source gives
+/// or implies (noon UTC of that day), so that a replay of a past day shows what was known then (decision 0004).
+/// A round that exists is left alone.
 /// </summary>
 internal sealed partial class Seeder(GcmOptions options, IGrainFactory grains, ILogger<Seeder> logger) : IHostedService
 {
@@ -73,39 +81,57 @@ internal sealed partial class Seeder(GcmOptions options, IGrainFactory grains, I
                 continue;
             }
 
-            var config = new RegionConfig(round.Name, round.CoOrganizers, round.Conference, round.Deadlines, round.Members);
+            var report = seed.AsOf is { } reported && seed.Source is { } source ? new LastReport(reported, source) : null;
+            var config = new RegionConfig(
+                round.Name, round.CoOrganizers, round.Conference, round.Deadlines, round.Members, LastReport: report);
             // Unchanged: another silo of the cluster seeded the same round a moment ago. Seeding the reviews
             // again is harmless (every step is idempotent) and finishes the job if that silo stopped halfway.
-            var configured = await region.ConfigureAsync(new ConfigureRegion(config, Actor));
-            if (configured.Outcome is not (Outcome.Applied or Outcome.Unchanged))
-            {
-                throw new InvalidOperationException($"Seed round {round.Cycle}/{round.Region} was refused: {configured.Detail}");
-            }
+            await ConfigureAsync(region, round, config, round.On ?? seed.AsOf);
 
             var reviews = seed.Reviews.Where(r => r.Cycle == round.Cycle && round.Members.Contains(r.Country));
             foreach (var review in reviews)
             {
-                await SeedReviewAsync(review, note);
+                await SeedReviewAsync(review, note, seed.AsOf);
+            }
+
+            foreach (var change in round.Changes ?? [])
+            {
+                config = config with { Conference = change.Conference };
+                await ConfigureAsync(region, round, config, change.On);
             }
 
             LogSeeded(logger, round.Cycle, round.Region, round.Members.Length, path);
         }
     }
 
-    private async Task SeedReviewAsync(SeedReview seed, string? note)
+    private static async Task ConfigureAsync(IRegionGrain region, SeedRound round, RegionConfig config, DateOnly? on)
+    {
+        var configured = await region.ConfigureAsync(new ConfigureRegion(config, Actor, At: At(on)));
+        if (configured.Outcome is not (Outcome.Applied or Outcome.Unchanged))
+        {
+            throw new InvalidOperationException($"Seed round {round.Cycle}/{round.Region} was refused: {configured.Detail}");
+        }
+    }
+
+    /// <summary>Noon UTC of a seeded day: inside that day wherever the reader is.</summary>
+    private static DateTimeOffset? At(DateOnly? day) => day is { } d ? new DateTimeOffset(d.ToDateTime(new TimeOnly(12, 0)), TimeSpan.Zero) : null;
+
+    private async Task SeedReviewAsync(SeedReview seed, string? note, DateOnly? asOf)
     {
         var grain = grains.GetGrain<IReviewGrain>(Keys.Review(seed.Cycle, seed.Country));
+        var on = seed.On ?? asOf;
         if (seed.Participation is { } participation)
         {
-            await grain.SetParticipationAsync(new ParticipationUpdate(participation, Actor, note));
+            await grain.SetParticipationAsync(new ParticipationUpdate(participation, Actor, note, At: At(on)));
         }
 
+        // In the order of their dates (then of the workflow), so that the trail stays in time order.
         var milestones = seed.Milestones ?? ImmutableSortedDictionary<Milestone, SeedMilestone>.Empty;
         var first = true;
-        foreach (var step in Milestones.All.Where(milestones.ContainsKey))
+        foreach (var step in Milestones.All.Where(milestones.ContainsKey).OrderBy(m => milestones[m].On ?? on))
         {
-            var (status, stepNote) = milestones[step];
-            var update = new MilestoneUpdate(step, status, Actor, stepNote ?? note);
+            var (status, stepNote, stepOn) = milestones[step];
+            var update = new MilestoneUpdate(step, status, Actor, stepNote ?? note, At: At(stepOn ?? on));
             if (first)
             {
                 // Evidence travels with the first command, so each State gets one version per seeded step.

@@ -73,8 +73,14 @@ function setFigure(id, value, text) {
 
 function renderSummary() {
   const days = progress.daysToConference;
-  setFigure("days-to-conference", days ?? "", days === null || days === undefined ? "–" : format.number(Math.abs(days)));
-  byId("days-label").textContent = days !== null && days < 0 ? t("dash.daysSince") : t("dash.daysTo");
+  if ((days === null || days === undefined) && progress.phase) {
+    // No date to count to (concluded, postponed, not yet set): the card says where the round stands instead.
+    setFigure("days-to-conference", "", t(`phase.${progress.phase}`));
+    byId("days-label").textContent = t("dash.phase");
+  } else {
+    setFigure("days-to-conference", days ?? "", days === null || days === undefined ? "–" : format.number(Math.abs(days)));
+    byId("days-label").textContent = days !== null && days < 0 ? t("dash.daysSince") : t("dash.daysTo");
+  }
   setFigure("submitted", progress.submitted, `${format.number(progress.submitted)} / ${format.number(progress.participating)}`);
   setFigure("lagging-count", progress.lagging.length, format.number(progress.lagging.length));
   setFigure("participating", progress.participating, `${format.number(progress.participating)} / ${format.number(progress.members.length)}`);
@@ -114,7 +120,7 @@ function renderLagging() {
       el("strong", {}, memberName(m)), " · ",
       el("span", { class: "behind" }, t("dash.behind", { days: format.number(m.daysBehind) })),
       // members[].lastNudge comes with the time issue's document; without it, nothing is said of nudges.
-      "lastNudge" in m ? " · " : null,
+      "lastNudge" in m ? el("span", { class: "sep" }, " · ") : null,
       "lastNudge" in m ? el("span", { class: "muted last-nudge" },
         m.lastNudge ? t("dash.lastNudge", { date: format.date(m.lastNudge) }) : t("dash.neverNudged")) : null)));
   }

@@ -69,23 +69,26 @@ export function applyTexts(root = document) {
   }
 }
 
+// English dates and numbers as UN documents write them ("13 August 2020"), not the US way.
+const locale = () => (current === "en" ? "en-GB" : current);
+
 export const format = {
   date(iso) {
     if (!iso) return t("common.notSet");
     const day = iso.length === 10 ? new Date(iso + "T00:00:00Z") : new Date(iso);
-    return day.toLocaleDateString(current, { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+    return day.toLocaleDateString(locale(), { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
   },
   dateTime(iso) {
-    return iso ? new Date(iso).toLocaleString(current, { dateStyle: "medium", timeStyle: "short" }) : t("common.notSet");
+    return iso ? new Date(iso).toLocaleString(locale(), { dateStyle: "medium", timeStyle: "short" }) : t("common.notSet");
   },
   number(n) {
-    return new Intl.NumberFormat(current).format(n);
+    return new Intl.NumberFormat(locale()).format(n);
   },
   percent(share) {
-    return new Intl.NumberFormat(current, { style: "percent", maximumFractionDigits: 0 }).format(share);
+    return new Intl.NumberFormat(locale(), { style: "percent", maximumFractionDigits: 0 }).format(share);
   },
   list(items) {
-    return new Intl.ListFormat(current, { type: "conjunction" }).format(items);
+    return new Intl.ListFormat(locale(), { type: "conjunction" }).format(items);
   },
 };
 

@@ -37,7 +37,10 @@ public sealed class ApiTests(HostFixture fixture)
 
         Assert.Equal(22, progress.Members.Length);
         Assert.Equal<string>(["ESCWA", "IOM", "LAS"], progress.CoOrganizers);
-        Assert.Equal(new Conference(new DateOnly(2020, 12, 1), new DateOnly(2020, 12, 2), ConferenceModality.Undecided), progress.Conference);
+        // Today the round is concluded, after its conference was moved; it shows the States as of its conclusion, which
+        // is what the report said (the seed knows nothing later).
+        Assert.Equal(new Conference(new DateOnly(2021, 2, 24), new DateOnly(2021, 2, 25), ConferenceModality.Virtual), progress.Conference);
+        Assert.Equal((RoundPhase.Concluded, (DateOnly?)new DateOnly(2021, 2, 25)), (progress.Phase, progress.ConcludedOn));
         Assert.Equal(new StatusCounts(15, 3, 4), progress.Counts[Milestone.CoordinationBodyAppointed]);
         Assert.Equal(new StatusCounts(19, 1, 2), progress.Counts[Milestone.TemplateShared]);
         Assert.Equal(new StatusCounts(18, 2, 2), progress.Counts[Milestone.DataCollected]);
@@ -63,7 +66,8 @@ public sealed class ApiTests(HostFixture fixture)
         var progress = await Api.RegionAsync(ministry, cycle, "arab");
         Assert.Equal(MilestoneStatus.Completed, progress.Members.Single(m => m.Country == "LBN").Milestones[Milestone.DataCollected]);
         var history = await ministry.GetFromJsonAsync<HistoryEntry[]>($"/api/cycles/{cycle}/reviews/LBN/history", GcmJson.Options);
-        var entry = Assert.Single(history!);
+        Assert.Equal(2, history!.Length); // joining the round, then the change
+        var entry = history[^1];
         Assert.Equal(("ministry:LBN", "milestones.data-collected.status", "not-started", "completed", "all in"),
             (entry.Actor, entry.Field, entry.From, entry.To, entry.Note));
     }
@@ -249,7 +253,7 @@ public sealed class ApiTests(HostFixture fixture)
     }
 
     [Fact]
-    public async Task MovingTheConference_By85Days_ShiftsDaysToConferenceAndEveryLaggingStatesDaysBehind()
+    public async Task MovingTheDeadlines_By85Days_ShiftsEveryLaggingStatesDaysBehind_AndPastConferenceDatesConcludeTheRound()
     {
         var cycle = await NewRoundAsync("LBN", "SYR", "IRQ");
         using var coOrganizer = Host.CreateClient(Host.Token("coorganizer", "arab"));
@@ -258,7 +262,7 @@ public sealed class ApiTests(HostFixture fixture)
         // GET, edit, PUT back the very document (computed fields and member objects included).
         var edited = before!.DeepClone().AsObject();
         string Later(JsonNode? date) => DateOnly.Parse((string)date!, System.Globalization.CultureInfo.InvariantCulture).AddDays(85).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
-        edited["conference"] = new JsonObject { ["start"] = Later(before["conference"]!["start"]), ["end"] = Later(before["conference"]!["end"]), ["modality"] = "virtual" };
+        edited["conference"] = new JsonObject { ["modality"] = "virtual" };
         foreach (var (milestone, date) in before["deadlines"]!.AsObject())
         {
             edited["deadlines"]![milestone] = Later(date);
@@ -269,13 +273,22 @@ public sealed class ApiTests(HostFixture fixture)
         var after = await Api.RegionAsync(coOrganizer, cycle, "arab");
         var earlier = before.Deserialize<RegionProgress>(GcmJson.Options)!;
 
-        Assert.Equal(earlier.DaysToConference + 85, after.DaysToConference);
+        Assert.Equal((RoundPhase.Preparing, RoundPhase.Preparing), (earlier.Phase, after.Phase));
         Assert.Equal(ConferenceModality.Virtual, after.Conference.Modality);
         Assert.Equal(3, after.Lagging.Length);
         foreach (var member in after.Members)
         {
             Assert.Equal(earlier.Members.Single(m => m.Country == member.Country).DaysBehind - 85, member.DaysBehind);
         }
+
+        // A conference whose days are gone concludes the round: lagging is frozen at its last day.
+        var end = new DateOnly(int.Parse(cycle, System.Globalization.CultureInfo.InvariantCulture), 12, 2);
+        edited["conference"] = new JsonObject { ["start"] = end.AddDays(-1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), ["end"] = end.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), ["modality"] = "virtual" };
+        Assert.Equal(HttpStatusCode.OK, (await coOrganizer.PutAsJsonAsync($"/api/cycles/{cycle}/regions/arab", edited)).StatusCode);
+        var concluded = await Api.RegionAsync(coOrganizer, cycle, "arab");
+        var firstDeadline = after.Deadlines.Values.Min();
+        Assert.Equal((RoundPhase.Concluded, (DateOnly?)end), (concluded.Phase, concluded.ConcludedOn));
+        Assert.All(concluded.Members, m => Assert.Equal(end.DayNumber - firstDeadline.DayNumber, m.DaysBehind));
     }
 
     [Fact]

@@ -71,11 +71,12 @@ public sealed class DurabilityTests : IAsyncLifetime
         }
     }
 
+    /// <summary>Lebanon's review as a GET shows it (the seeded round is concluded: its document shows these as late updates).</summary>
     private static async Task<MilestoneStatus> LbnAsync(HostProcess host, Milestone milestone)
     {
         using var viewer = host.CreateClient(host.Token("viewer"));
-        var progress = await Api.RegionAsync(viewer, "2020", "arab");
-        return progress.Members.Single(m => m.Country == "LBN").Milestones[milestone];
+        var review = await viewer.GetFromJsonAsync<ReviewView>("/api/cycles/2020/reviews/LBN", GcmJson.Options);
+        return review!.Milestones[milestone].Status;
     }
 
     private static async Task<int> HistoryLengthAsync(HostProcess host)

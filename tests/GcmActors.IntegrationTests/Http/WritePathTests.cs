@@ -30,7 +30,7 @@ public sealed class WritePathTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await Api.PutRegionAsync(admin, "2021", "writes", Api.Round("LBN"))).StatusCode);
         using var ministry = host.CreateClient(host.Token("ministry", "LBN"));
 
-        // 25 changes of the note: 25 entries, numbered 1..25.
+        // Joining the round is entry 1; then 25 changes of the note: entries 2..26.
         for (var i = 1; i <= 25; i++)
         {
             var response = await Api.PostMilestoneAsync(ministry, "2021", "LBN", "template-shared", new { status = "in-progress", note = $"note {i}" });
@@ -51,11 +51,11 @@ public sealed class WritePathTests : IAsyncLifetime
         }
 
         Assert.Equal(3, pages);
-        Assert.Equal(Enumerable.Range(1, 25).Select(i => (long)i), sequences);
-        var last = (await ministry.GetFromJsonAsync<JsonArray>("/api/cycles/2021/reviews/LBN/history?after=24"))!;
+        Assert.Equal(Enumerable.Range(1, 26).Select(i => (long)i), sequences);
+        var last = (await ministry.GetFromJsonAsync<JsonArray>("/api/cycles/2021/reviews/LBN/history?after=25"))!;
         Assert.Equal("note 25", Assert.Single(last)!["to"]!.GetValue<string>());
         var all = (await ministry.GetAsync("/api/cycles/2021/reviews/LBN/history"));
-        Assert.Equal(25, (await all.Content.ReadFromJsonAsync<JsonArray>())!.Count);
+        Assert.Equal(26, (await all.Content.ReadFromJsonAsync<JsonArray>())!.Count);
         Assert.False(all.Headers.Contains("Link"));
 
         foreach (var bad in new[] { "?limit=0", "?limit=1001", "?limit=ten", "?after=-1", "?limit=1.5" })
@@ -81,14 +81,15 @@ public sealed class WritePathTests : IAsyncLifetime
             using (var ministry = host.CreateClient(host.Token("ministry", "JOR")))
             {
                 Assert.Equal(HttpStatusCode.OK, (await Api.PostMilestoneAsync(ministry, "2021", "JOR", "data-collected", new { status = "in-progress" })).StatusCode);
-                Assert.Single((await ministry.GetFromJsonAsync<JsonArray>("/api/cycles/2021/reviews/JOR/history"))!);
+                // Joining the round, then the change.
+                Assert.Equal(2, (await ministry.GetFromJsonAsync<JsonArray>("/api/cycles/2021/reviews/JOR/history"))!.Count);
 
                 // The database now refuses history rows (a fault injected in SQLite itself): the next change is
                 // acknowledged once its state row is durable, and the process dies before the trail has it.
                 Execute(host.DataDirectory, "CREATE TRIGGER refuse_history BEFORE INSERT ON GcmReviewHistory BEGIN SELECT RAISE(ABORT, 'injected'); END;");
                 var acknowledged = await Api.PostMilestoneAsync(ministry, "2021", "JOR", "data-collected", new { status = "completed", note = "all in" });
                 Assert.Equal(HttpStatusCode.OK, acknowledged.StatusCode);
-                Assert.Equal(1L, Count(host.DataDirectory, "SELECT COUNT(*) FROM GcmReviewHistory WHERE ReviewKey = '2021/JOR'"));
+                Assert.Equal(2L, Count(host.DataDirectory, "SELECT COUNT(*) FROM GcmReviewHistory WHERE ReviewKey = '2021/JOR'"));
             }
 
             await host.KillAsync();
@@ -100,9 +101,9 @@ public sealed class WritePathTests : IAsyncLifetime
             var review = (await reader.GetFromJsonAsync<JsonObject>("/api/cycles/2021/reviews/JOR"))!;
             Assert.Equal(2, review["version"]!.GetValue<long>());
             var trail = (await reader.GetFromJsonAsync<JsonArray>("/api/cycles/2021/reviews/JOR/history"))!;
-            Assert.Equal([1L, 2L], trail.Select(e => e!["sequence"]!.GetValue<long>()));
-            Assert.Equal(["in-progress", "completed"], trail.Select(e => e!["to"]!.GetValue<string>()));
-            Assert.Equal(2L, Count(_data, "SELECT COUNT(*) FROM GcmReviewHistory WHERE ReviewKey = '2021/JOR'"));
+            Assert.Equal([1L, 2L, 3L], trail.Select(e => e!["sequence"]!.GetValue<long>()));
+            Assert.Equal(["writes", "in-progress", "completed"], trail.Select(e => e!["to"]!.GetValue<string>()));
+            Assert.Equal(3L, Count(_data, "SELECT COUNT(*) FROM GcmReviewHistory WHERE ReviewKey = '2021/JOR'"));
         }
         finally
         {
