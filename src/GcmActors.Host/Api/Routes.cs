@@ -25,7 +25,7 @@ public static class Routes
         // The hottest read skips the middleware; its handler checks the read policy itself (decision 0005).
         region.MapRead("", RegionApi.GetProgressAsync).Named("GetRegionProgress", "Read a round's progress")
             .Contract(new() { ConditionalRead = true, Policy = Access.Read }).ShortCircuit();
-        region.MapGet("/events", RegionEvents.StreamAsync).Named("StreamRegionProgress", "Follow a round's progress live")
+        region.MapRead("/events", RegionEvents.StreamAsync).Named("StreamRegionProgress", "Follow a round's progress live")
             .RequireAuthorization(Access.Read).DisableRequestTimeout();
         region.MapRead("/timeline", RegionApi.GetTimelineAsync).Named("GetRegionTimeline", "Read a round's progress over time")
             .Contract(new() { ConditionalRead = true }).RequireAuthorization(Access.Read);

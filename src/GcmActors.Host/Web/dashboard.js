@@ -3,7 +3,8 @@
 // is not available. ?asOf=YYYY-MM-DD replays a past day (no live updates then). Fields the API adds later (phase,
 // forecast, timeline, last nudges) are shown when present and left out quietly when absent.
 import {
-  api, countryName, el, format, lang, loadCountries, milestones, objectiveLabel, onSignInChange, route, start, t, token,
+  api, countryName, el, format, lang, loadCountries, milestones, objectiveLabel, onSignInChange, route, start, statuses, t,
+  token,
 } from "./gcm.js";
 
 const { cycle, key: region } = route();
@@ -60,6 +61,13 @@ function renderHeader() {
   const concluded = byId("concluded");
   concluded.hidden = !progress.concludedOn;
   if (progress.concludedOn) concluded.textContent = t("dash.concludedOn", { date: format.date(progress.concludedOn) });
+  // What members recorded after the round concluded (the document shows them as they were on that day).
+  const late = byId("late-updates");
+  const updates = progress.lateUpdates ?? [];
+  late.hidden = updates.length === 0;
+  late.querySelector("ul").replaceChildren(...updates.map(u => el("li", { "data-country": u.country },
+    `${countryName(u.country)} · ${milestones.includes(u.field) ? t(`milestone.${u.field}`) : u.field}: `
+    + `${statuses.includes(u.then) ? t(`status.${u.then}`) : u.then} → ${statuses.includes(u.now) ? t(`status.${u.now}`) : u.now}`)));
   const report = byId("last-report");
   report.hidden = !progress.lastReport;
   if (progress.lastReport) report.textContent = t("dash.lastReport", { date: format.date(progress.lastReport.date), source: progress.lastReport.source });
