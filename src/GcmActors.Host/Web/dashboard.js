@@ -261,11 +261,11 @@ function renderBurnup() {
 }
 
 async function loadTimeline() {
+  // From the round's first day (the API's default) to the replayed day, the conclusion, or today.
   const to = asOf ?? progress?.concludedOn ?? new Date().toISOString().slice(0, 10);
-  const from = `${cycle}-01-01`;
-  const years = (Date.parse(to) - Date.parse(from)) / (365 * 864e5);
-  const step = years > 1.5 ? "month" : "week";
-  const answer = await api(`${base}/timeline?from=${from}&to=${to}&step=${step}`);
+  const years = (Date.parse(to) - Date.parse(`${cycle}-01-01`)) / (365 * 864e5);
+  const step = years > 3 ? "month" : "week";
+  const answer = await api(`${base}/timeline?to=${to}&step=${step}`);
   timeline = answer.ok ? answer.data : null;
   renderBurnup();
 }

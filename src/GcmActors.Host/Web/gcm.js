@@ -152,7 +152,7 @@ export function who() {
   if (!value) return null;
   try {
     const payload = value.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
-    const claims = JSON.parse(decodeURIComponent(escape(atob(payload))));
+    const claims = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(payload), c => c.charCodeAt(0))));
     return { role: claims.role, scope: claims.scope, sub: claims.sub, expires: claims.exp ? new Date(claims.exp * 1000) : null };
   } catch {
     return null;

@@ -211,6 +211,11 @@ public sealed class WebAppTests(WebFixture fixture)
         await console.ClickAsync("#nudge-form button[type=submit]");
         await Expect(console.Locator("#nudge-result li[data-country=LBN]")).ToHaveAttributeAsync("data-outcome", "delivered");
         await Expect(console.Locator("#nudge-result li[data-outcome=delivered]")).ToHaveCountAsync(3);
+        // A second nudge today would be throttled, and the preview says so; the dashboard shows the nudge, live.
+        await console.ClickAsync("#nudge-preview-button");
+        await Expect(console.Locator("#preview-throttled")).ToHaveAttributeAsync("data-count", "3");
+        await Expect(console.Locator("#preview-gets")).ToHaveAttributeAsync("data-count", "0");
+        await Expect(dashboard.Locator("#lagging-list li[data-country=LBN] .last-nudge")).ToContainTextAsync("last nudge", new() { Timeout = 2000 });
 
         var ministry = await fixture.NewPageAsync();
         await ministry.GotoAsync(await SignInLinkAsync("ministry", "LBN", cycle));
