@@ -132,10 +132,18 @@ function takeTokenFromLink() {
     sessionStorage.setItem(tokenKey, token);
     history.replaceState(history.state, "", location.pathname + location.search);
   }
+  return !!token;
 }
 
-// At once, before any call to the API, so that the first calls already carry it.
+// At once, before any call to the API, so that the first calls already carry it; and again when a link is opened in a
+// tab already on this page (only the fragment changes, so the page does not load again).
 takeTokenFromLink();
+window.addEventListener("hashchange", () => {
+  if (takeTokenFromLink()) {
+    renderSignIn();
+    for (const listener of signInListeners) listener(who());
+  }
+});
 
 export function token() {
   return sessionStorage.getItem(tokenKey);
