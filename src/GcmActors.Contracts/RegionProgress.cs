@@ -7,6 +7,8 @@ namespace GcmActors.Contracts;
 /// The regional progress document that dashboards poll (GET /api/cycles/{cycle}/regions/{region}), as it stands at the
 /// end of <see cref="AsOf"/> (today, or the day a replay asks for). Once a round is concluded, members, counts and
 /// lagging are those of <see cref="ConcludedOn"/>; what changed since is in <see cref="LateUpdates"/>.
+/// <see cref="ConcludedOn"/> is computed (the conference's last day, or the co-organizers' conclusion);
+/// <see cref="Conclusion"/> is the co-organizers' own, as configured (a GET, edited and PUT back, keeps it).
 /// </summary>
 public sealed record RegionProgress(
     string Cycle,
@@ -28,6 +30,7 @@ public sealed record RegionProgress(
     NudgePolicy? NudgePolicy,
     RoundPhase Phase,
     DateOnly? ConcludedOn,
+    DateOnly? Conclusion,
     LastReport? LastReport,
     ImmutableArray<LateUpdate> LateUpdates,
     NudgeEffect? NudgeEffect,

@@ -91,6 +91,7 @@ public static class RegionProgressCalculator
             config.NudgePolicy,
             phase,
             concludedOn,
+            config.ConcludedOn,
             config.LastReport,
             derived && effective < day ? LateUpdates(config.Members, snapshots, current) : [],
             derived ? NudgeEffects.Compute(history, config.Members, until, nudgeWindowDays) : null,

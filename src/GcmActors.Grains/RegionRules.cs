@@ -185,7 +185,7 @@ public static class RegionRules
         config.Conference.Postponed && (config.Conference.Start is not null || config.Conference.End is not null)
             ? "a postponed conference has no dates yet: leave start and end out, or set postponed to false"
             : config.ConcludedOn is { } concluded && concluded > today
-            ? $"a round can be concluded on a day that has come (today is {today:yyyy-MM-dd}), not on {concluded:yyyy-MM-dd}"
+            ? $"conclusion: a round can be concluded on a day that has come (today is {today:yyyy-MM-dd}), not on {concluded:yyyy-MM-dd}"
             : null;
 
     /// <summary>True when a configuration changes nothing (a repeated PUT is not a new version).</summary>

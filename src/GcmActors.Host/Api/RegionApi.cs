@@ -98,7 +98,7 @@ public static class RegionApi
 
     [EndpointDescription(
         "Creates or changes a regional round: name, co-organizers, conference (dates, modality, or postponed), "
-        + "deadlines, members, nudge policy, concludedOn (concludes the round on that day) and lastReport (where what the "
+        + "deadlines, members, nudge policy, conclusion (the co-organizers conclude the round on that day; the document's concludedOn is computed and ignored here) and lastReport (where what the "
         + "service knows of the round ends). The co-organizer of that region, or admin. A GET's document may be edited and sent back: "
         + "computed fields are ignored.")]
     [ProducesResponseType<RegionProgress>(StatusCodes.Status200OK, "application/json")]
@@ -122,7 +122,7 @@ public static class RegionApi
             body.Deadlines,
             [.. body.Members.Value.Select(m => (m?.Country ?? "").Trim().ToUpperInvariant())],
             body.NudgePolicy,
-            body.ConcludedOn,
+            body.Conclusion,
             body.LastReport is { } report ? report with { Source = report.Source?.Trim() ?? "" } : null);
 
         if (RegionRules.ValidateSchedule(int.Parse(cycle, CultureInfo.InvariantCulture), config) is { } schedule)

@@ -29,7 +29,7 @@ public sealed record RegionRequest(
     ImmutableSortedDictionary<Milestone, DateOnly>? Deadlines,
     ImmutableArray<MemberRef>? Members,
     NudgePolicy? NudgePolicy = null,
-    DateOnly? ConcludedOn = null,
+    DateOnly? Conclusion = null,
     LastReport? LastReport = null);
 
 [JsonConverter(typeof(MemberRefConverter))]

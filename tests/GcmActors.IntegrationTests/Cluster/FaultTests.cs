@@ -25,6 +25,7 @@ public sealed class FaultTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _cluster = await ThreeSiloCluster.StartAsync();
+        await WriteLoad.OpenTheRoundAsync(_cluster.Front);
         await _cluster.SpreadAsync(WriteLoad.Cycle, [.. s_writers, .. s_patient]);
     }
 

@@ -65,6 +65,20 @@ public sealed class WriteLoad : IAsyncDisposable
 
     public IReadOnlyCollection<WriteAttempt> Ledger => _ledger;
 
+    /// <summary>
+    /// The seeded round is concluded today (its conference ended in February 2021), so its document shows its members as
+    /// they were then and later writes only as late updates (decision 0013). The load runs on it as on a round still in
+    /// preparation: a co-organizer first takes its conference back to "dates not decided" (GET, edit, PUT).
+    /// </summary>
+    public static async Task OpenTheRoundAsync(HostProcess front)
+    {
+        using var admin = front.CreateClient(front.Token("admin"));
+        var round = (await admin.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>($"/api/cycles/{Cycle}/regions/{Region}"))!;
+        round["conference"] = new System.Text.Json.Nodes.JsonObject { ["modality"] = "undecided" };
+        var put = await admin.PutAsJsonAsync($"/api/cycles/{Cycle}/regions/{Region}", round);
+        Assert.Equal(System.Net.HttpStatusCode.OK, put.StatusCode);
+    }
+
     /// <summary>Starts one writer per State; each request gives up after <paramref name="clientTimeout"/>.</summary>
     public static WriteLoad Start(HostProcess front, IEnumerable<string> countries, TimeSpan clientTimeout)
     {
