@@ -110,6 +110,8 @@ async function load() {
   byId("conf-start").value = round.conference.start ?? "";
   byId("conf-end").value = round.conference.end ?? "";
   byId("conf-modality").value = round.conference.modality;
+  byId("conf-postponed").checked = !!round.conference.postponed;
+  byId("round-conclusion").value = round.conclusion ?? "";
   for (const slug of milestones) byId(`deadline-${slug}`)?.remove();
   members = new Set(round.members.map(m => m.country));
   const policy = round.nudgePolicy;
@@ -127,6 +129,7 @@ function fieldOf(detail) {
   if (deadline) return `deadline-${deadline[1]}`;
   if (/^name\b/.test(detail)) return "name";
   if (/coOrganizers/.test(detail)) return "coOrganizers";
+  if (/conclusion/.test(detail)) return "conclusion";
   if (/conference/.test(detail)) return "conference";
   if (/members|country code|State twice|regional rounds/.test(detail)) return "members";
   if (/nudgePolicy/.test(detail)) return "nudgePolicy";
@@ -171,7 +174,13 @@ async function save(event) {
   const body = {
     name: byId("round-name").value.trim(),
     coOrganizers: byId("round-coorganizers").value.split("\n").map(s => s.trim()).filter(Boolean),
-    conference: { start: byId("conf-start").value || null, end: byId("conf-end").value || null, modality: byId("conf-modality").value },
+    conference: {
+      start: byId("conf-start").value || null, end: byId("conf-end").value || null, modality: byId("conf-modality").value,
+      postponed: byId("conf-postponed").checked,
+    },
+    conclusion: byId("round-conclusion").value || null,
+    // Not edited here: sent back as read, so that saving the form keeps it.
+    lastReport: round.lastReport ?? null,
     deadlines,
     members: [...members].sort(),
     nudgePolicy: automatic || message ? { automatic, everyDays: Number(byId("policy-every").value), message } : null,

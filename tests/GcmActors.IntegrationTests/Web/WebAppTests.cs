@@ -261,6 +261,31 @@ public sealed class WebAppTests(WebFixture fixture)
         await Expect(console.Locator("#deadline-approved")).ToHaveAttributeAsync("aria-invalid", "true");
     }
 
+    [Fact]
+    public async Task Console_SavingTheForm_KeepsWhatItDoesNotEdit_ConclusionAndLastReport()
+    {
+        var cycle = WebFixture.NewCycle();
+        var round = (JsonObject)JsonSerializer.SerializeToNode(Api.RoundFor(cycle, "LBN", "SYR"))!;
+        round["conference"] = new JsonObject { ["start"] = $"{cycle}-12-01", ["end"] = $"{cycle}-12-02", ["modality"] = "virtual" };
+        round["conclusion"] = $"{cycle}-12-10";
+        round["lastReport"] = new JsonObject { ["date"] = $"{cycle}-08-13", ["source"] = "workshop report" };
+        await fixture.PutRoundAsync(cycle, round);
+        var console = await fixture.NewPageAsync();
+        await console.GotoAsync(await SignInLinkAsync("coorganizer", "arab", cycle));
+        await Expect(console.Locator("#round-conclusion")).ToHaveValueAsync($"{cycle}-12-10");
+
+        await console.FillAsync("#round-name", "Renamed round");
+        await console.ClickAsync("#round-form button[type=submit]");
+        await Expect(console.Locator("#round-result")).ToContainTextAsync("Saved");
+
+        using var client = Host.CreateClient();
+        var saved = (await client.GetFromJsonAsync<JsonObject>($"/api/cycles/{cycle}/regions/arab"))!;
+        Assert.Equal("Renamed round", (string)saved["name"]!);
+        Assert.Equal($"{cycle}-12-10", (string)saved["conclusion"]!);
+        Assert.Equal("workshop report", (string)saved["lastReport"]!["source"]!);
+        Assert.Equal("virtual", (string)saved["conference"]!["modality"]!);
+    }
+
     public static TheoryData<string, string> PagesAndLanguages
     {
         get
