@@ -392,8 +392,21 @@ public sealed class WebAppTests(WebFixture fixture)
         using var client = Host.CreateClient();
         var report = (await client.GetFromJsonAsync<JsonObject>("/api/cycles/2020/regions/arab?asOf=2020-08-13"))!;
         var page = await fixture.NewPageAsync();
+        var timelineUrl = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        page.Request += (_, request) =>
+        {
+            if (request.Url.Contains("/regions/arab/timeline", StringComparison.Ordinal)) timelineUrl.TrySetResult(request.Url);
+        };
         await page.GotoAsync("/dashboard/2020/arab?lang=en");
         await WaitLiveAsync(page);
+
+        // The burn-up: one line per milestone, one vertex per point of the timeline the page asked the API for.
+        var timeline = (await client.GetFromJsonAsync<JsonObject>(await timelineUrl.Task.WaitAsync(TimeSpan.FromSeconds(10))))!;
+        var points = timeline["points"]!.AsArray();
+        Assert.True(points.Count > 2, "the seeded round has a history to draw");
+        await Expect(page.Locator("#burnup polyline[data-series]")).ToHaveCountAsync(5);
+        var vertices = await page.Locator("#burnup polyline[data-series=coordination-body-appointed]").GetAttributeAsync("points");
+        Assert.Equal(points.Count, vertices!.Split(' ').Length);
 
         await page.FillAsync("#as-of-picker", "2020-08-13");
 
