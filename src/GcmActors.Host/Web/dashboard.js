@@ -224,7 +224,9 @@ function renderBurnup() {
   const width = 640, height = 260, left = 36, right = 12, top = 12, bottom = 28;
   const time = p => Date.parse(p + "T00:00:00Z");
   const first = time(points[0].date);
-  const forecast = progress.forecast;
+  // A forecast with figures: the deadline still open and a pace observed (else the API leaves them null).
+  const forecast = progress.forecast?.deadline && progress.forecast.expected !== null && progress.forecast.expected !== undefined
+    ? progress.forecast : null;
   const last = Math.max(time(points[points.length - 1].date), forecast?.deadline ? time(forecast.deadline) : 0);
   const most = Math.max(1, ...points.map(p => p.participating ?? 0), progress.participating);
   const x = d => left + (width - left - right) * (time(d) - first) / Math.max(1, last - first);
@@ -237,7 +239,7 @@ function renderBurnup() {
   }
   chart.append(svg("text", { x: left, y: height - 8, class: "axis" }, format.date(points[0].date)));
   chart.append(svg("text", { x: width - right, y: height - 8, "text-anchor": "end", class: "axis" }, format.date(new Date(last).toISOString().slice(0, 10))));
-  if (forecast && forecast.deadline) {
+  if (forecast) {
     chart.append(svg("rect", {
       x: x(forecast.deadline) - 5, width: 10, y: y(forecast.high), height: Math.max(2, y(forecast.low) - y(forecast.high)),
       class: "band", "data-series": "forecast",

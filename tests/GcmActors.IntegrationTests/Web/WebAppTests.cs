@@ -430,6 +430,31 @@ public sealed class WebAppTests(WebFixture fixture)
         Assert.DoesNotContain("asOf", page.Url, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Dashboard_DrawsTheForecastBand_WhenTheDocumentHasOne()
+    {
+        // The seeded round is concluded, so its forecast has no figures; this page gets one with figures instead.
+        var page = await fixture.NewPageAsync();
+        await page.RouteAsync("**/api/cycles/2020/regions/arab/events", route => route.AbortAsync());
+        await page.RouteAsync("**/api/cycles/2020/regions/arab", async route =>
+        {
+            var response = await route.FetchAsync();
+            var document = JsonNode.Parse(await response.TextAsync())!;
+            document["forecast"] = new JsonObject
+            {
+                ["deadline"] = "2021-03-01", ["paceDays"] = 30.0, ["expected"] = 3.5, ["low"] = 2, ["high"] = 6, ["members"] = new JsonArray(),
+            };
+            await route.FulfillAsync(new() { Response = response, Body = document.ToJsonString() });
+        });
+        await page.GotoAsync("/dashboard/2020/arab?lang=fr");
+
+        await Expect(page.Locator("#forecast")).ToHaveTextAsync("Prévision des soumissions : 3,5 attendues à l'échéance (2 à 6)");
+        var band = page.Locator("#burnup rect[data-series=forecast]");
+        await Expect(band).ToHaveCountAsync(1);
+        var height = double.Parse((await band.GetAttributeAsync("height"))!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(height > 2, $"the band spans low to high ({height})");
+    }
+
     private static async Task<string[]> CountriesAsync(ILocator rows) =>
         [.. (await rows.EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.country)"))];
 
