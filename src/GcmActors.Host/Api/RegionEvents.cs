@@ -46,15 +46,8 @@ public static class RegionEvents
         // Proxies (nginx) must not buffer the stream.
         context.Response.Headers["X-Accel-Buffering"] = "no";
         return HttpMethods.IsHead(context.Request.Method)
-            ? TypedResults.ServerSentEvents(NothingAsync())   // HEAD: the stream's headers, no events
+            ? TypedResults.ServerSentEvents(AsyncEnumerable.Empty<SseItem<string>>())   // HEAD: the stream's headers, no events
             : TypedResults.ServerSentEvents(FollowAsync(key, first, grains, board, time, context.RequestAborted));
-    }
-
-#pragma warning disable CS1998 // An empty stream has nothing to await.
-    private static async IAsyncEnumerable<SseItem<string>> NothingAsync()
-#pragma warning restore CS1998
-    {
-        yield break;
     }
 
     private static async IAsyncEnumerable<SseItem<string>> FollowAsync(
