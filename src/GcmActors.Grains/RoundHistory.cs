@@ -64,11 +64,18 @@ public sealed class RoundHistory
         return found;
     }
 
-    /// <summary>Replaces a member's entries with its trail as read from the review, which holds every version up to <paramref name="version"/>.</summary>
+    /// <summary>
+    /// Takes a member's trail as read from the review, which holds every version up to <paramref name="version"/>. Pushes
+    /// that came in while it was being read (the round reads it between turns) may already have added later entries: those
+    /// are kept, so a read that answers late never takes the round back.
+    /// </summary>
     public void SetTrail(string country, IEnumerable<HistoryEntry> entries, long version)
     {
-        _trails[country] = [.. entries.OrderBy(e => e.Sequence)];
-        _covered[country] = version;
+        List<HistoryEntry> trail = [.. entries.OrderBy(e => e.Sequence)];
+        var last = trail.Count == 0 ? 0 : trail[^1].Sequence;
+        trail.AddRange((_trails.GetValueOrDefault(country) ?? []).Where(e => e.Sequence > last));
+        _trails[country] = trail;
+        _covered[country] = Math.Max(version, _covered.GetValueOrDefault(country));
         _checkpoints.Remove(country);
     }
 
