@@ -30,6 +30,7 @@ public static class RoundForecasts
             return new RoundForecast(deadline, null, null, null, null, []);
         }
 
+        all.Sort();
         var median = NudgeEffects.Median(all);
         var q1 = NudgeEffects.Quantile(all, 0.25);
         var q3 = NudgeEffects.Quantile(all, 0.75);
@@ -68,7 +69,7 @@ public static class RoundForecasts
             forecasts.Add(forecast);
             if (deadline is { } by)
             {
-                expected += all.Count(d => At(d) <= by) / (double)all.Count;
+                expected += InTime(all, d => At(d) <= by) / (double)all.Count;
                 low += forecast.Latest <= by ? 1 : 0;
                 high += forecast.Earliest <= by ? 1 : 0;
             }
@@ -83,6 +84,19 @@ public static class RoundForecasts
             open ? submitted + low : null,
             open ? submitted + high : null,
             forecasts.ToImmutable());
+    }
+
+    /// <summary>How many of the sorted durations satisfy <paramref name="inTime"/>, which holds for a prefix of them (a longer pace is never earlier).</summary>
+    private static int InTime(List<double> sorted, Func<double, bool> inTime)
+    {
+        var (low, high) = (0, sorted.Count);
+        while (low < high)
+        {
+            var middle = (low + high) / 2;
+            (low, high) = inTime(sorted[middle]) ? (middle + 1, high) : (low, middle);
+        }
+
+        return low;
     }
 
     /// <summary>

@@ -17,6 +17,12 @@ public sealed class RoundHistory
     private readonly Dictionary<string, long> _covered = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<DateTimeOffset>> _nudges = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Per member, its snapshot after each of its entries, in time order: a replay looks one up (binary search) instead
+    /// of folding the trail again for every member and every day. Made when first needed, dropped when the trail changes.
+    /// </summary>
+    private readonly Dictionary<string, (DateTimeOffset[] At, ReviewSnapshot[] Snapshot)> _checkpoints = new(StringComparer.Ordinal);
+
     /// <summary>When the round's first configuration was recorded; null when none is.</summary>
     public DateTimeOffset? Start => _configs.Count == 0 ? null : _configs[0].At;
 
@@ -58,11 +64,19 @@ public sealed class RoundHistory
         return found;
     }
 
-    /// <summary>Replaces a member's entries with its trail as read from the review, which holds every version up to <paramref name="version"/>.</summary>
+    /// <summary>
+    /// Takes a member's trail as read from the review, which holds every version up to <paramref name="version"/>. Pushes
+    /// that came in while it was being read (the round reads it between turns) may already have added later entries: those
+    /// are kept, so a read that answers late never takes the round back.
+    /// </summary>
     public void SetTrail(string country, IEnumerable<HistoryEntry> entries, long version)
     {
-        _trails[country] = [.. entries.OrderBy(e => e.Sequence)];
-        _covered[country] = version;
+        List<HistoryEntry> trail = [.. entries.OrderBy(e => e.Sequence)];
+        var last = trail.Count == 0 ? 0 : trail[^1].Sequence;
+        trail.AddRange((_trails.GetValueOrDefault(country) ?? []).Where(e => e.Sequence > last));
+        _trails[country] = trail;
+        _covered[country] = Math.Max(version, _covered.GetValueOrDefault(country));
+        _checkpoints.Remove(country);
     }
 
     /// <summary>
@@ -91,6 +105,7 @@ public sealed class RoundHistory
         var last = trail.Count == 0 ? 0 : trail[^1].Sequence;
         trail.AddRange(ForRounds(changes.Where(e => e.Sequence > last).OrderBy(e => e.Sequence)));
         _covered[snapshot.Country] = snapshot.Version;
+        _checkpoints.Remove(snapshot.Country);
         return true;
     }
 
@@ -120,8 +135,39 @@ public sealed class RoundHistory
     }
 
     /// <summary>A member as it stood at <paramref name="until"/>, the way it pushes itself.</summary>
-    public ReviewSnapshot MemberAt(string country, DateTimeOffset until) =>
-        ReviewReplay.Fold(_trails.GetValueOrDefault(country) ?? [], until).ToSnapshot(country) with { Changes = null };
+    public ReviewSnapshot MemberAt(string country, DateTimeOffset until)
+    {
+        if (!_checkpoints.TryGetValue(country, out var checkpoints))
+        {
+            var trail = _trails.GetValueOrDefault(country) ?? [];
+            var at = new DateTimeOffset[trail.Count];
+            var snapshots = new ReviewSnapshot[trail.Count];
+            var state = new ReviewState();
+            for (var i = 0; i < trail.Count; i++)
+            {
+                state = ReviewReplay.Apply(state, trail[i]);
+                at[i] = trail[i].At;
+                snapshots[i] = state.ToSnapshot(country) with { Changes = null };
+            }
+
+            _checkpoints[country] = checkpoints = (at, snapshots);
+        }
+
+        // The last entry made by then (entries are in time order); none: the member as it was before any change.
+        var index = Array.BinarySearch(checkpoints.At, until);
+        index = index >= 0 ? LastAt(checkpoints.At, index) : ~index - 1;
+        return index >= 0 ? checkpoints.Snapshot[index] : new ReviewState().ToSnapshot(country) with { Changes = null };
+
+        static int LastAt(DateTimeOffset[] at, int index)
+        {
+            while (index + 1 < at.Length && at[index + 1] == at[index])
+            {
+                index++;
+            }
+
+            return index;
+        }
+    }
 
     /// <summary>When a member completed milestones, up to <paramref name="until"/>, oldest first.</summary>
     public IReadOnlyList<DateTimeOffset> Completions(string country, DateTimeOffset until) =>

@@ -102,6 +102,11 @@ internal sealed partial class Benchmark(Options options, TextWriter output) : IA
 
         // Nothing else may run while the host idles: stop the peer and PostgreSQL first.
         await DisposeOwnedAsync();
+        if (options.Runs("replay"))
+        {
+            Replay();
+        }
+
         if (options.Runs("idle") || options.Runs("coldstart"))
         {
             await IdleAsync();

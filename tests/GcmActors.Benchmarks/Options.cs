@@ -6,7 +6,7 @@ namespace GcmActors.Benchmarks;
 internal sealed record Options
 {
     /// <summary>Every section, in the order a run measures them.</summary>
-    public static readonly string[] AllSections = ["reads", "sqlite", "history", "members", "streams", "postgres", "idle", "coldstart"];
+    public static readonly string[] AllSections = ["reads", "sqlite", "history", "members", "streams", "postgres", "replay", "idle", "coldstart"];
 
     public double Seconds { get; init; } = 5;
 
@@ -51,7 +51,8 @@ internal sealed record Options
 
     public const string Usage = """
         usage: dotnet run -c Release --project tests/GcmActors.Benchmarks -- [options]
-          --only <a,b,...>   sections to run (default all): reads, sqlite, history, members, streams, postgres, idle, coldstart
+          --only <a,b,...>   sections to run (default all): reads, sqlite, history, members, streams, postgres, replay, idle,
+                             coldstart
           --seconds <s>      length of one measured round per target (default 5)
           --rounds <n>       measured rounds per target, interleaved (default 5)
           --connections <n>  concurrent connections of the read section, one request in flight on each (default 16)

@@ -162,4 +162,21 @@ public sealed class RoundsInTimeTests
         // While the window is open, a nudge not followed yet is not counted.
         Assert.Equal(2, NudgeEffects.Compute(history, config.Members, nudged.AddDays(11), 14).Nudged);
     }
+
+    [Fact]
+    public void SetTrail_ReadBeforeAPushThatLandedMeanwhile_KeepsThePushedEntries()
+    {
+        var history = new RoundHistory();
+        var first = new HistoryEntry(1, On(Start), "ministry", "milestones.data-collected.status", "not-started", "in-progress", null, 1);
+        var second = new HistoryEntry(2, On(Start.AddDays(1)), "ministry", "milestones.data-collected.status", "in-progress", "completed", null, 2);
+        history.SetTrail("LBN", [first], 1);
+
+        // A push of version 2 lands while the round reads the trail again; the read answers with version 1 only.
+        Assert.True(history.Extend(new ReviewSnapshot("LBN", Participation.Participating, ImmutableSortedDictionary<Milestone, MilestoneStatus>.Empty, [], 2, [second])));
+        history.SetTrail("LBN", [first], 1);
+
+        Assert.False(history.IsBehind("LBN", 2));
+        Assert.Equal(MilestoneStatus.Completed, history.MemberAt("LBN", On(Start.AddDays(2))).Milestones[Milestone.DataCollected]);
+        Assert.Equal(MilestoneStatus.InProgress, history.MemberAt("LBN", On(Start)).Milestones[Milestone.DataCollected]);
+    }
 }

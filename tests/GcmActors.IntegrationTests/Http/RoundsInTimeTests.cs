@@ -112,6 +112,37 @@ public sealed class RoundsInTimeTests(HostFixture fixture)
         await Api.AssertProblemAsync(await client.GetAsync($"{Round}/timeline?from=2017-01-01&step=day"), HttpStatusCode.BadRequest);
     }
 
+    [Fact]
+    public async Task CoOrganizers_PostponeOrConcludeARound_AndBadLifecycleChangesAreProblems()
+    {
+        const string cycle = "2025";
+        using var admin = Host.CreateClient(Host.Token("admin"));
+        Assert.Equal(HttpStatusCode.OK, (await Api.PutRegionAsync(admin, cycle, "lifecycle", Api.RoundFor(cycle, "LBN", "JOR"))).StatusCode);
+        var path = $"/api/cycles/{cycle}/regions/lifecycle";
+        var round = (await admin.GetFromJsonAsync<JsonObject>(path))!;
+        Assert.Equal("preparing", (string)round["phase"]!);
+
+        round["conference"] = new JsonObject { ["start"] = "2025-12-01", ["modality"] = "virtual", ["postponed"] = true };
+        await Api.AssertProblemAsync(await admin.PutAsJsonAsync(path, round), HttpStatusCode.BadRequest);
+        round["conclusion"] = "2027-01-15";
+        round["conference"] = new JsonObject { ["modality"] = "undecided" };
+        await Api.AssertProblemAsync(await admin.PutAsJsonAsync(path, round), HttpStatusCode.BadRequest);
+
+        round["conclusion"] = null;
+        round["conference"] = new JsonObject { ["modality"] = "undecided", ["postponed"] = true };
+        var postponed = await (await admin.PutAsJsonAsync(path, round)).Content.ReadFromJsonAsync<JsonObject>();
+        Assert.Equal("postponed", (string)postponed!["phase"]!);
+
+        postponed["conclusion"] = "2026-01-15";
+        var concluded = await (await admin.PutAsJsonAsync(path, postponed)).Content.ReadFromJsonAsync<JsonObject>();
+        Assert.Equal(("concluded", "2026-01-15", "2026-01-15"), ((string)concluded!["phase"]!, (string)concluded["concludedOn"]!, (string)concluded["conclusion"]!));
+
+        // The document, sent back as it is, changes nothing.
+        var again = await admin.PutAsJsonAsync(path, concluded);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal((long)concluded["version"]!, (long)(await again.Content.ReadFromJsonAsync<JsonObject>())!["version"]!);
+    }
+
     private static (int, int, int)[] Counts(JsonObject document) =>
     [
         .. new[] { "coordination-body-appointed", "template-shared", "data-collected", "approved", "submitted" }
