@@ -106,10 +106,14 @@ public static class RegionEvents
     private static async Task<RegionDocument?> CurrentAsync(string key, IGrainFactory grains, RegionDocumentBoard board, TimeProvider time) =>
         board.Find(key, time.Today()) ?? await grains.GetGrain<IRegionGrain>(key).GetProgressAsync();
 
+    // One event per document, built once however many streams send it (documents are immutable; a stale one is dropped
+    // with the document).
+    private static readonly ConditionalWeakTable<RegionDocument, object> s_events = [];
+
     // The document is compact JSON (no line breaks), so it goes into one data line as it is, never re-serialized.
-    private static SseItem<string> Event(RegionDocument document) =>
-        new($"{{\"etag\":{System.Text.Json.JsonSerializer.Serialize(document.ETag)},\"document\":{Encoding.UTF8.GetString(document.Json)}}}", EventType)
+    private static SseItem<string> Event(RegionDocument document) => (SseItem<string>)s_events.GetValue(document, d =>
+        new SseItem<string>($"{{\"etag\":{System.Text.Json.JsonSerializer.Serialize(d.ETag)},\"document\":{Encoding.UTF8.GetString(d.Json)}}}", EventType)
         {
-            EventId = document.ETag,
-        };
+            EventId = d.ETag,
+        });
 }
