@@ -3,7 +3,7 @@
 // storage and goes back to the page that started the sign-in.
 import { finishOidcSignIn, start, t } from "./gcm.js";
 
-await start(() => {});
+await start(() => { document.title = t("auth.signIn"); });
 try {
   location.replace(await finishOidcSignIn(new URLSearchParams(location.search)));
 } catch (error) {
