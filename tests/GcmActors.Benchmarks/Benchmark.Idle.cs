@@ -69,7 +69,7 @@ internal sealed partial class Benchmark
 
             // The same host once Orleans has deactivated the idle reviews and rounds.
             var before = await Api.ActivationsAsync(host.BaseAddress);
-            var (remaining, waited) = await CollectedAsync(host, reviews, collectionAge + 3 * collectionQuantum + TimeSpan.FromSeconds(30));
+            var (remaining, waited) = await CollectedAsync(host, reviews, collectionAge + 6 * collectionQuantum + TimeSpan.FromSeconds(60));
             output.WriteLine(Invariant($"  activations {before?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} -> "
                                        + $"{remaining?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} {waited.TotalSeconds:F0} s later"));
             await Task.Delay(settle);
