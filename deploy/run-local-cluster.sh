@@ -11,7 +11,7 @@
 # logs stay in ./data/cluster (logs are appended to, never truncated; data survives stop/start; delete the folder
 # to start afresh). nginx and PostgreSQL are Debian packages, installed when missing (as root).
 # GCM_HOST_ARGS adds settings to every host, e.g. GCM_HOST_ARGS=--Gcm:Dashboard:Enabled=true (the Orleans
-# dashboard is off in cluster mode by default).
+# dashboard is off by default).
 # A token:  dotnet src/GcmActors.Host/bin/Release/net10.0/GcmActors.Host.dll token --role admin --Gcm:DataDirectory=data/cluster
 set -euo pipefail
 cd "$(dirname "$0")/.."

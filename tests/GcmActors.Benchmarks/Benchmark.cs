@@ -140,7 +140,7 @@ internal sealed partial class Benchmark(Options options, TextWriter output) : IA
     private async Task<ServerProcess> StartHostAsync(string name, string dataName, params string[] extra)
     {
         var data = PrepareDataDirectory(dataName);
-        return await ServerProcess.StartAsync(name, _hostDll, HostArguments(data, extra), s_startTimeout);
+        return await ServerProcess.StartAsync(name, _hostDll, HostArguments(data, extra), s_startTimeout, options.HostEnvironment);
     }
 
     private string PrepareDataDirectory(string dataName)
@@ -329,6 +329,11 @@ internal sealed partial class Benchmark(Options options, TextWriter output) : IA
         if (options.HostArguments.Count > 0)
         {
             output.WriteLine($"  host arguments   {string.Join(" ", options.HostArguments)}  <-- not the defaults");
+        }
+
+        if (options.HostEnvironment.Count > 0)
+        {
+            output.WriteLine($"  host environment {string.Join(" ", options.HostEnvironment.Select(v => $"{v.Key}={v.Value}"))}  <-- not the defaults");
         }
 
         if (options.Quick)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -96,6 +97,33 @@ internal sealed class GcmApi(Tokens tokens) : IDisposable
         response.EnsureSuccessStatusCode();
         using var json = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync());
         return json.RootElement.GetProperty("version").GetInt64();
+    }
+
+    /// <summary>
+    /// The host's activations: the sum of the <c>orleans_catalog_activations</c> series of <c>/metrics</c> (admin),
+    /// or null when the host exports none. A scrape walks every activation: never call it while CPU is measured.
+    /// </summary>
+    public async Task<long?> ActivationsAsync(Uri host)
+    {
+        const string name = "orleans_catalog_activations";
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(host, "/metrics"));
+        request.Headers.TryAddWithoutValidation("Authorization", _admin);
+        using var response = await Client.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        double? sum = null;
+        foreach (var line in (await response.Content.ReadAsStringAsync()).Split('\n'))
+        {
+            // name{labels} value [timestamp], or name value [timestamp]
+            if (!line.StartsWith(name, StringComparison.Ordinal) || line.Length == name.Length || line[name.Length] is not (' ' or '{'))
+            {
+                continue;
+            }
+
+            var rest = line[name.Length] == '{' ? line[(line.IndexOf('}', StringComparison.Ordinal) + 1)..] : line[name.Length..];
+            sum = (sum ?? 0) + double.Parse(rest.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0], CultureInfo.InvariantCulture);
+        }
+
+        return sum is null ? null : (long)sum.Value;
     }
 
     public static byte[] Status(string status, string? note = null) => JsonSerializer.SerializeToUtf8Bytes(

@@ -45,6 +45,9 @@ internal sealed record Options
     /// <summary>Extra arguments for every host process (to try a setting, e.g. --Gcm:Reviews:PushWait=00:00:00.050).</summary>
     public IReadOnlyList<string> HostArguments { get; init; } = [];
 
+    /// <summary>Extra environment variables for every host process (to try a runtime setting, e.g. DOTNET_TieredPGO=0).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> HostEnvironment { get; init; } = [];
+
     public IReadOnlySet<string> Sections { get; init; } = new HashSet<string>(AllSections, StringComparer.Ordinal);
 
     public bool Runs(string section) => Sections.Contains(section);
@@ -67,6 +70,7 @@ internal sealed record Options
           --sqlite-synchronous <OFF|NORMAL|FULL|EXTRA>
                              PRAGMA synchronous of the raw SQLite comparator (default: the library default, as the host)
           --host-arg <arg>   pass one more argument to every host process (repeatable), e.g. --host-arg --Gcm:Reviews:PushWait=00:00:00.050
+          --host-env <n=v>   set one more environment variable for every host process (repeatable), e.g. --host-env DOTNET_TieredPGO=0
           --quick            smoke run of about a minute: 2 rounds of 1 s, 0.5 s warm-up, small sizes
           --wrk              load the GET targets with wrk (must be on PATH) instead of the built-in .NET client
         """;
@@ -106,6 +110,7 @@ internal sealed record Options
                 "--sqlite-synchronous" => options with { SqliteSynchronous = Synchronous(args, ++i) },
                 "--only" => options with { Sections = SectionList(args, ++i) },
                 "--host-arg" => options with { HostArguments = [.. options.HostArguments, Argument(args, ++i)] },
+                "--host-env" => options with { HostEnvironment = [.. options.HostEnvironment, Variable(args, ++i)] },
                 _ => throw new ArgumentException($"unknown option '{args[i]}'"),
             };
         }
@@ -125,6 +130,11 @@ internal sealed record Options
 
     private static string Argument(string[] args, int index) =>
         index < args.Length ? args[index] : throw new ArgumentException($"{args[index - 1]} needs a value");
+
+    private static KeyValuePair<string, string> Variable(string[] args, int index) =>
+        Argument(args, index).Split('=', 2) is [{ Length: > 0 } name, var value]
+            ? new(name, value)
+            : throw new ArgumentException("--host-env needs NAME=VALUE");
 
     private static string Synchronous(string[] args, int index) =>
         index < args.Length && args[index].ToUpperInvariant() is "OFF" or "NORMAL" or "FULL" or "EXTRA" ? args[index].ToUpperInvariant()

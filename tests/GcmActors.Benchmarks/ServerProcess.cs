@@ -22,7 +22,7 @@ internal sealed partial class ServerProcess : IAsyncDisposable
     private long _longTurnCount;
     private long _warningCount;
 
-    private ServerProcess(string name, string dll, IEnumerable<string> arguments, Uri baseAddress)
+    private ServerProcess(string name, string dll, IEnumerable<string> arguments, Uri baseAddress, IEnumerable<KeyValuePair<string, string>> environment)
     {
         Name = name;
         BaseAddress = baseAddress;
@@ -41,6 +41,11 @@ internal sealed partial class ServerProcess : IAsyncDisposable
 
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
         _process = new Process { StartInfo = start, EnableRaisingEvents = true };
         _process.OutputDataReceived += (_, e) => Collect(e.Data);
         _process.ErrorDataReceived += (_, e) => Collect(e.Data);
@@ -116,18 +121,22 @@ internal sealed partial class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <paramref name="dll"/> with <c>--urls http://127.0.0.1:{free port}</c> and waits until it listens.</summary>
-    public static async Task<ServerProcess> StartAsync(string name, string dll, IEnumerable<string> arguments, TimeSpan timeout)
+    public static async Task<ServerProcess> StartAsync(string name, string dll, IEnumerable<string> arguments, TimeSpan timeout,
+        IEnumerable<KeyValuePair<string, string>>? environment = null)
     {
-        var server = Launch(name, dll, arguments);
+        var server = Launch(name, dll, arguments, environment);
         await server.WaitUntilReadyAsync(timeout);
         return server;
     }
 
-    /// <summary>Starts the process and returns at once (the cold-start measurement polls it itself).</summary>
-    public static ServerProcess Launch(string name, string dll, IEnumerable<string> arguments)
+    /// <summary>
+    /// Starts the process and returns at once (the cold-start measurement polls it itself). <paramref name="environment"/>
+    /// adds to (or overrides) the variables it inherits.
+    /// </summary>
+    public static ServerProcess Launch(string name, string dll, IEnumerable<string> arguments, IEnumerable<KeyValuePair<string, string>>? environment = null)
     {
         var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
-        var server = new ServerProcess(name, dll, [.. arguments, "--urls", baseAddress.ToString()], baseAddress);
+        var server = new ServerProcess(name, dll, [.. arguments, "--urls", baseAddress.ToString()], baseAddress, environment ?? []);
         server.StartedAt = Stopwatch.GetTimestamp();
         server._process.Start();
         server._process.BeginOutputReadLine();

@@ -63,6 +63,9 @@ public static class OrleansSetup
                     silo.Services.Configure<ReviewOptions>(builder.Configuration.GetSection("Gcm:Reviews"));
                     silo.Services.Configure<RegionOptions>(builder.Configuration.GetSection("Gcm:Regions"));
                     silo.Services.Configure<ReminderOptions>(builder.Configuration.GetSection("Gcm:Reminders"));
+                    // How long an idle review or round stays activated (Orleans' default: 15 min, looked at every minute).
+                    // The idle benchmark shortens it to see a host whose reviews have all been collected.
+                    silo.Services.Configure<GrainCollectionOptions>(builder.Configuration.GetSection("Gcm:GrainCollection"));
                     silo.AddActivityPropagation();
                     silo.AddOutgoingGrainCallFilter<RequestDeadlineFilter>();
                     silo.AddGcmOperations(options);

@@ -22,7 +22,7 @@ public static class OperationsSetup
     /// <summary>Silo-role additions: the dashboard's collectors and, in a pod, Kubernetes hosting.</summary>
     public static ISiloBuilder AddGcmOperations(this ISiloBuilder silo, GcmOptions options)
     {
-        if (options.Dashboard.IsEnabled(options))
+        if (options.Dashboard.Enabled)
         {
             OrleansDashboard.AddTo(silo);
         }
@@ -35,7 +35,7 @@ public static class OperationsSetup
     public static IClientBuilder AddGcmOperations(this IClientBuilder client, GcmOptions options)
     {
         client.Services.AddSingleton<IClusterConnectionStatusObserver>(services => services.GetRequiredService<ClusterConnection>());
-        if (options.Dashboard.IsEnabled(options))
+        if (options.Dashboard.Enabled)
         {
             OrleansDashboard.AddTo(client);
         }
@@ -57,7 +57,7 @@ public static class OperationsSetup
 
         app.MapGcmHealth();
         app.MapGcmMetrics();
-        if (options.Dashboard.IsEnabled(options))
+        if (options.Dashboard.Enabled)
         {
             app.MapOrleansDashboardForAdmins();
         }

@@ -216,7 +216,8 @@ public sealed class HostFixture : IAsyncLifetime
 
     public async Task InitializeAsync() => Host = await HostProcess.StartAsync(
         DataDirectory,
-        [.. WebhookArguments, "--Gcm:Reviews:SyncPeriod=00:00:02"]);
+        // The Orleans dashboard is opt-in; OperationsTests covers it on this host.
+        [.. WebhookArguments, "--Gcm:Reviews:SyncPeriod=00:00:02", "--Gcm:Dashboard:Enabled=true"]);
 
     /// <summary>
     /// Webhook receivers in these tests are plain http on loopback, which only an operator's allowance lets through,

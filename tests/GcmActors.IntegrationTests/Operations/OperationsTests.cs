@@ -81,7 +81,10 @@ public sealed class OperationsTests(HostFixture fixture)
     }
 }
 
-/// <summary>A host with JSON console logs and a management port, whose whole log is searched for secrets it saw.</summary>
+/// <summary>
+/// A host with JSON console logs and a management port, whose whole log is searched for secrets it saw; otherwise
+/// at the defaults, so it also shows what an operator gets without asking (no Orleans dashboard).
+/// </summary>
 public sealed class LogsAndManagementPortTests : IAsyncLifetime
 {
     private readonly string _data = Path.Combine(Path.GetTempPath(), "gcm-logs-" + Guid.NewGuid().ToString("N"));
@@ -150,6 +153,8 @@ public sealed class LogsAndManagementPortTests : IAsyncLifetime
         using var proxied = new HttpRequestMessage(HttpMethod.Get, "/metrics") { Headers = { Host = "gcm.example.org" } };
         proxied.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", admin);
         Assert.Equal(HttpStatusCode.OK, (await anonymous.SendAsync(proxied)).StatusCode);
+        // The Orleans dashboard, whose collectors cost CPU every second, runs only when Gcm:Dashboard:Enabled asks for it.
+        Assert.Equal(HttpStatusCode.NotFound, (await adminClient.GetAsync("/orleans/")).StatusCode);
 
         await host.StopAsync();
         var lines = host.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
