@@ -28,8 +28,15 @@ public static class RegionCsv
             };
         }
 
-        // Only an Accept that names CSV and not JSON picks CSV; browsers' "*/*" and anything else get JSON.
-        var accept = MediaTypeHeaderValue.ParseList(request.Headers.Accept);
+        // Only an Accept that names CSV and not JSON picks CSV; browsers' "*/*" and anything else get JSON. Dashboards
+        // poll this read from many screens: an Accept that does not even mention csv is answered without parsing it.
+        var header = request.Headers.Accept;
+        if (header.Count == 0 || !header.ToString().Contains("csv", StringComparison.OrdinalIgnoreCase))
+        {
+            return Format.Json;
+        }
+
+        var accept = MediaTypeHeaderValue.ParseList(header);
         return accept.Any(a => a.MediaType.Equals(MediaType, StringComparison.OrdinalIgnoreCase))
             && !accept.Any(a => a.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
             ? Format.Csv
