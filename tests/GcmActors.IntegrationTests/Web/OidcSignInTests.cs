@@ -52,6 +52,7 @@ public sealed class OidcSignInTests(WebFixture fixture) : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        await fixture.CloseContextsAsync();
         if (!_provider.HasExited)
         {
             _provider.Kill();

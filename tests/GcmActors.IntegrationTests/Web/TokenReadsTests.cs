@@ -15,6 +15,7 @@ public sealed class TokenReadsTests(WebFixture fixture) : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        await fixture.CloseContextsAsync();
         await _host.DisposeAsync();
         Directory.Delete(_data, recursive: true);
     }

@@ -14,8 +14,12 @@ namespace GcmActors.IntegrationTests.Web;
 /// Server-Sent Events. Waits are Playwright's (on the DOM reaching a state), never sleeps.
 /// </summary>
 [Collection(WebCollection.Name)]
-public sealed class WebAppTests(WebFixture fixture)
+public sealed class WebAppTests(WebFixture fixture) : IAsyncLifetime
 {
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => fixture.CloseContextsAsync();
+
     private HostProcess Host => fixture.Host;
 
     /// <summary>The sign-in link the host's token command prints (<c>token ... --link</c>).</summary>
@@ -372,7 +376,7 @@ public sealed class WebAppTests(WebFixture fixture)
         await Expect(page.Locator("#round-picker option[value='/dashboard/2020/arab']")).ToHaveCountAsync(1);
 
         await page.SelectOptionAsync("#round-picker", "/dashboard/2020/arab");
-        await page.WaitForURLAsync("**/dashboard/2020/arab?lang=fr");
+        await page.WaitForURLAsync("**/dashboard/2020/arab?lang=fr", new() { WaitUntil = WaitUntilState.Commit });
         await Expect(page.Locator("#members tbody tr")).ToHaveCountAsync(22);
 
         await page.EmulateMediaAsync(new() { Media = Media.Print });

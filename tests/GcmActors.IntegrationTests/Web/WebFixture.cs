@@ -78,6 +78,7 @@ public sealed class WebFixture : IAsyncLifetime
             BypassCSP = bypassCsp,
             Locale = "en-GB",
         });
+        _contexts.Enqueue(context);
         var page = await context.NewPageAsync();
         // A script error in a page fails the test that loaded it.
         page.PageError += (_, error) => Errors.Add(error);
@@ -85,6 +86,20 @@ public sealed class WebFixture : IAsyncLifetime
     }
 
     public List<string> Errors { get; } = [];
+
+    private readonly System.Collections.Concurrent.ConcurrentQueue<IBrowserContext> _contexts = new();
+
+    /// <summary>
+    /// Closes every context the test opened. A dashboard left open keeps its event stream, and Chromium holds at most six
+    /// connections to one host: enough pages left open from earlier tests would make a later page's requests wait.
+    /// </summary>
+    public async Task CloseContextsAsync()
+    {
+        while (_contexts.TryDequeue(out var context))
+        {
+            await context.CloseAsync();
+        }
+    }
 }
 
 [CollectionDefinition(Name)]
