@@ -18,10 +18,13 @@ public static class NudgeEffects
         var delays = new List<double>();
         var windows = new SortedDictionary<DateOnly, DateTimeOffset>();
 
+        // Each member's completions and nudges up to the day, read once: the windows below look at them again and again.
+        var completionsOf = members.ToDictionary(c => c, c => history.Completions(c, until), StringComparer.Ordinal);
+        var nudgesOf = members.ToDictionary(c => c, c => history.Nudges(c, until), StringComparer.Ordinal);
         foreach (var country in members)
         {
-            var completions = history.Completions(country, until);
-            foreach (var sentAt in history.Nudges(country, until))
+            var completions = completionsOf[country];
+            foreach (var sentAt in nudgesOf[country])
             {
                 var next = completions.FirstOrDefault(c => c > sentAt);
                 var hit = next != default && next - sentAt <= window;
@@ -52,7 +55,7 @@ public static class NudgeEffects
             foreach (var country in members)
             {
                 var state = history.MemberAt(country, start);
-                var nudgedNearby = history.Nudges(country, until).Any(t => t >= start - window && t <= start + window);
+                var nudgedNearby = nudgesOf[country].Any(t => t >= start - window && t <= start + window);
                 if (nudgedNearby || state.Participation != Participation.Participating
                     || state.Milestones.GetValueOrDefault(Milestone.Submitted) == MilestoneStatus.Completed)
                 {
@@ -60,7 +63,7 @@ public static class NudgeEffects
                 }
 
                 control++;
-                controlFollowed += history.Completions(country, until).Any(c => c > start && c - start <= window) ? 1 : 0;
+                controlFollowed += completionsOf[country].Any(c => c > start && c - start <= window) ? 1 : 0;
             }
         }
 

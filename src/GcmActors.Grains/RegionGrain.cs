@@ -529,21 +529,19 @@ public sealed partial class RegionGrain(
         {
             var snapshots = await Task.WhenAll(config.Members.Select(c => Review(c).GetSnapshotAsync()));
             var changed = false;
-            foreach (var snapshot in snapshots)
+            foreach (var snapshot in snapshots.OfType<ReviewSnapshot>().Where(Keep))
             {
-                changed |= snapshot is not null && Keep(snapshot) && (_history.Extend(snapshot) || Defer(() => Reload(snapshot.Country)));
+                changed = true;
+                if (!_history.Extend(snapshot))
+                {
+                    Reload(snapshot.Country);
+                }
             }
 
             if (changed)
             {
                 Rebuild(time.Today());
             }
-        }
-
-        static bool Defer(Action reload)
-        {
-            reload();
-            return true;
         }
     }
 

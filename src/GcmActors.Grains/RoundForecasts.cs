@@ -23,7 +23,8 @@ public static class RoundForecasts
     {
         var until = ReviewReplay.EndOf(day);
         var deadline = config.Deadlines.TryGetValue(Milestone.Submitted, out var due) ? due : config.Conference.Start;
-        var durations = config.Members.ToDictionary(c => c, c => Durations(history.Completions(c, until)), StringComparer.Ordinal);
+        var completionsOf = config.Members.ToDictionary(c => c, c => history.Completions(c, until), StringComparer.Ordinal);
+        var durations = config.Members.ToDictionary(c => c, c => Durations(completionsOf[c]), StringComparer.Ordinal);
         var all = durations.Values.SelectMany(d => d).ToList();
         if (all.Count == 0)
         {
@@ -57,7 +58,7 @@ public static class RoundForecasts
             var remaining = Milestones.All.Count(m => statuses.GetValueOrDefault(m) != MilestoneStatus.Completed);
             var own = durations[country];
             Func<double, double> pace = own.Count == 0 ? d => d : d => (NudgeEffects.Median(own) + d) / 2;
-            var completions = history.Completions(country, until);
+            var completions = completionsOf[country];
             var from = completions.Count > 0 ? completions[^1] : history.Start ?? until;
             if (from.AddDays(remaining * pace(median)) < until)
             {
