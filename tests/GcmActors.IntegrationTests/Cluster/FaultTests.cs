@@ -26,7 +26,7 @@ public sealed class FaultTests(ITestOutputHelper output) : IAsyncLifetime
     {
         _cluster = await ThreeSiloCluster.StartAsync();
         await WriteLoad.OpenTheRoundAsync(_cluster.Front);
-        await _cluster.SpreadAsync(WriteLoad.Cycle, [.. s_writers, .. s_patient]);
+        await _cluster.SpreadAsync(WriteLoad.Cycle, [.. s_writers, .. s_patient], onEverySilo: s_writers);
     }
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
