@@ -55,7 +55,7 @@ public sealed class PostgresClusterTests : IAsyncLifetime
             Assert.Equal(new StatusCounts(15, 3, 4), progress.Counts[Milestone.CoordinationBodyAppointed]);
         }
 
-        await WriteLoad.OpenTheRoundAsync(front);
+        await WriteLoad.OpenTheSeededRoundAsync(front);
         using var ministry = front.CreateClient(front.Token("ministry", "LBN"));
         var first = await Api.PostMilestoneAsync(ministry, "2020", "LBN", "data-collected", new { status = "completed" });
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);

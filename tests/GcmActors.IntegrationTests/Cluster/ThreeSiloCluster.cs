@@ -44,51 +44,6 @@ public sealed class ThreeSiloCluster : IAsyncDisposable
         return new ThreeSiloCluster(data, postgres, silos, front);
     }
 
-    /// <summary>
-    /// The seeding silo activated every review, and they would all stay there. Deactivate the reviews, then wake them
-    /// again through the silos' APIs; the cluster places each activation on a random silo (decision 0007). Random
-    /// placement can leave a silo with none of them (for 11 States on 3 silos, about one time in 30), and a fault test
-    /// needs each silo to host some of <paramref name="onEverySilo"/>, so this tries again until every silo does (or
-    /// fails saying where they were).
-    /// </summary>
-    public async Task SpreadAsync(string cycle, IReadOnlyList<string> countries, IReadOnlyCollection<string> onEverySilo)
-    {
-        var management = (await ObserverAsync()).Services.GetRequiredService<IClusterClient>().GetGrain<IManagementGrain>(0);
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
-        var placement = new Dictionary<string, HostProcess?>();
-        for (var attempt = 1; attempt <= 20; attempt++)
-        {
-            while (true)
-            {
-                await management.ForceActivationCollection(TimeSpan.Zero);
-                placement = await WhereAsync(cycle, countries);
-                if (placement.Values.All(p => p is null))
-                {
-                    break;
-                }
-
-                await pace.WaitForNextTickAsync(deadline.Token);
-            }
-
-            for (var k = 0; k < countries.Count; k++)
-            {
-                using var reader = Silos[k % Silos.Count].CreateClient();
-                using var response = await reader.GetAsync($"/api/cycles/{cycle}/reviews/{countries[k]}");
-                response.EnsureSuccessStatusCode();
-            }
-
-            placement = await WhereAsync(cycle, countries);
-            if (Silos.All(s => onEverySilo.Any(c => placement[c] == s)))
-            {
-                return;
-            }
-        }
-
-        throw new InvalidOperationException($"20 tries left a silo without any of {string.Join(' ', onEverySilo)}: "
-            + string.Join(", ", placement.Select(p => $"{p.Key}@{NameOf(p.Value)}")));
-    }
-
     /// <summary>Which of <see cref="Silos"/> hosts each review now (null: not active anywhere).</summary>
     public async Task<Dictionary<string, HostProcess?>> WhereAsync(string cycle, IEnumerable<string> countries)
     {
