@@ -25,7 +25,16 @@ public sealed class FaultTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _cluster = await ThreeSiloCluster.StartAsync();
-        await WriteLoad.CreateTheRoundAsync(_cluster.Front, [.. s_writers, .. s_patient]);
+        try
+        {
+            await WriteLoad.CreateTheRoundAsync(_cluster.Front, [.. s_writers, .. s_patient]);
+        }
+        catch
+        {
+            // xUnit does not dispose what a failed InitializeAsync started: the processes would outlive the run.
+            await _cluster.DisposeAsync();
+            throw;
+        }
     }
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
