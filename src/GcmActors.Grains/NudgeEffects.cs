@@ -18,7 +18,7 @@ public static class NudgeEffects
         var delays = new List<double>();
         var windows = new SortedDictionary<DateOnly, DateTimeOffset>();
 
-        // Each member's completions and nudges up to the day, read once: the windows below look at them again and again.
+        // Each member's completions and nudges up to the day (sorted views): the windows below search them again and again.
         var completionsOf = members.ToDictionary(c => c, c => history.Completions(c, until), StringComparer.Ordinal);
         var nudgesOf = members.ToDictionary(c => c, c => history.Nudges(c, until), StringComparer.Ordinal);
         foreach (var country in members)
@@ -26,8 +26,8 @@ public static class NudgeEffects
             var completions = completionsOf[country];
             foreach (var sentAt in nudgesOf[country])
             {
-                var next = completions.FirstOrDefault(c => c > sentAt);
-                var hit = next != default && next - sentAt <= window;
+                var next = RoundHistory.FirstAfter(completions, sentAt);
+                var hit = next is { } done && done - sentAt <= window;
                 if (!hit && sentAt + window > until)
                 {
                     continue; // still open: neither followed nor missed yet
@@ -35,9 +35,9 @@ public static class NudgeEffects
 
                 nudged++;
                 followed += hit ? 1 : 0;
-                if (next != default)
+                if (next is { } completed)
                 {
-                    delays.Add((next - sentAt).TotalDays);
+                    delays.Add((completed - sentAt).TotalDays);
                 }
 
                 var day = ReviewReplay.DayOf(sentAt);
@@ -63,7 +63,7 @@ public static class NudgeEffects
                 }
 
                 control++;
-                controlFollowed += completionsOf[country].Any(c => c > start && c - start <= window) ? 1 : 0;
+                controlFollowed += RoundHistory.FirstAfter(completionsOf[country], start) is { } next && next - start <= window ? 1 : 0;
             }
         }
 

@@ -23,8 +23,7 @@ public static class RoundForecasts
     {
         var until = ReviewReplay.EndOf(day);
         var deadline = config.Deadlines.TryGetValue(Milestone.Submitted, out var due) ? due : config.Conference.Start;
-        var completionsOf = config.Members.ToDictionary(c => c, c => history.Completions(c, until), StringComparer.Ordinal);
-        var durations = config.Members.ToDictionary(c => c, c => Durations(completionsOf[c]), StringComparer.Ordinal);
+        var durations = config.Members.ToDictionary(c => c, c => Durations(history.CompletionDays(c, until)), StringComparer.Ordinal);
         var all = durations.Values.SelectMany(d => d).ToList();
         if (all.Count == 0)
         {
@@ -58,7 +57,7 @@ public static class RoundForecasts
             var remaining = Milestones.All.Count(m => statuses.GetValueOrDefault(m) != MilestoneStatus.Completed);
             var own = durations[country];
             Func<double, double> pace = own.Count == 0 ? d => d : d => (NudgeEffects.Median(own) + d) / 2;
-            var completions = completionsOf[country];
+            var completions = history.Completions(country, until);
             var from = completions.Count > 0 ? completions[^1] : history.Start ?? until;
             if (from.AddDays(remaining * pace(median)) < until)
             {
@@ -104,9 +103,14 @@ public static class RoundForecasts
     /// Days between a State's completed milestones, one after the other. Milestones completed together (recorded on the
     /// same day) say nothing of the pace, so a duration is counted between different days only.
     /// </summary>
-    private static List<double> Durations(IReadOnlyList<DateTimeOffset> completions)
+    private static List<double> Durations(IReadOnlyList<DateOnly> days)
     {
-        var days = completions.Select(ReviewReplay.DayOf).Distinct().Order().ToList();
-        return [.. days.Zip(days.Skip(1), (a, b) => (double)(b.DayNumber - a.DayNumber))];
+        var durations = new List<double>(Math.Max(0, days.Count - 1));
+        for (var i = 1; i < days.Count; i++)
+        {
+            durations.Add(days[i].DayNumber - days[i - 1].DayNumber);
+        }
+
+        return durations;
     }
 }

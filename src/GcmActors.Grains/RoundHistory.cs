@@ -13,15 +13,7 @@ namespace GcmActors.Grains;
 public sealed class RoundHistory
 {
     private readonly List<(DateTimeOffset At, long Version, RegionConfig Config)> _configs = [];
-    private readonly Dictionary<string, List<HistoryEntry>> _trails = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, long> _covered = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<DateTimeOffset>> _nudges = new(StringComparer.Ordinal);
-
-    /// <summary>
-    /// Per member, its snapshot after each of its entries, in time order: a replay looks one up (binary search) instead
-    /// of folding the trail again for every member and every day. Made when first needed, dropped when the trail changes.
-    /// </summary>
-    private readonly Dictionary<string, (DateTimeOffset[] At, ReviewSnapshot[] Snapshot)> _checkpoints = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, MemberHistory> _members = new(StringComparer.Ordinal);
 
     /// <summary>When the round's first configuration was recorded; null when none is.</summary>
     public DateTimeOffset? Start => _configs.Count == 0 ? null : _configs[0].At;
@@ -30,7 +22,7 @@ public sealed class RoundHistory
     public IEnumerable<string> EverMembers => _configs.SelectMany(c => c.Config.Members).Distinct(StringComparer.Ordinal);
 
     /// <summary>How many nudges the round sent up to <paramref name="until"/> (part of the document's entity tag: a nudge changes the document).</summary>
-    public int NudgeCount(DateTimeOffset until) => _nudges.Values.Sum(n => n.Count(t => t <= until));
+    public int NudgeCount(DateTimeOffset until) => _members.Values.Sum(m => CountUpTo(m.Nudges, until));
 
     /// <summary>The trail entry of a configuration change: its version, its date and the configuration as JSON.</summary>
     public static HistoryEntry ConfigEntry(RegionConfig config, long version, string actor, DateTimeOffset at, long sequence) => new(
@@ -71,12 +63,12 @@ public sealed class RoundHistory
     /// </summary>
     public void SetTrail(string country, IEnumerable<HistoryEntry> entries, long version)
     {
+        var member = Member(country);
         List<HistoryEntry> trail = [.. entries.OrderBy(e => e.Sequence)];
         var last = trail.Count == 0 ? 0 : trail[^1].Sequence;
-        trail.AddRange((_trails.GetValueOrDefault(country) ?? []).Where(e => e.Sequence > last));
-        _trails[country] = trail;
-        _covered[country] = Math.Max(version, _covered.GetValueOrDefault(country));
-        _checkpoints.Remove(country);
+        trail.AddRange(member.Trail.Where(e => e.Sequence > last));
+        member.Reset(trail);
+        member.Covered = Math.Max(version, member.Covered);
     }
 
     /// <summary>
@@ -85,15 +77,15 @@ public sealed class RoundHistory
     /// </summary>
     public bool Extend(ReviewSnapshot snapshot)
     {
-        var covered = _covered.GetValueOrDefault(snapshot.Country);
-        if (snapshot.Version <= covered)
+        var member = Member(snapshot.Country);
+        if (snapshot.Version <= member.Covered)
         {
             return true;
         }
 
         var changes = snapshot.Changes ?? [];
         var versions = changes.Select(e => e.Version).ToHashSet();
-        for (var v = covered + 1; v <= snapshot.Version; v++)
+        for (var v = member.Covered + 1; v <= snapshot.Version; v++)
         {
             if (!versions.Contains(v))
             {
@@ -101,16 +93,18 @@ public sealed class RoundHistory
             }
         }
 
-        var trail = _trails.TryGetValue(snapshot.Country, out var held) ? held : _trails[snapshot.Country] = [];
-        var last = trail.Count == 0 ? 0 : trail[^1].Sequence;
-        trail.AddRange(ForRounds(changes.Where(e => e.Sequence > last).OrderBy(e => e.Sequence)));
-        _covered[snapshot.Country] = snapshot.Version;
-        _checkpoints.Remove(snapshot.Country);
+        var last = member.Trail.Count == 0 ? 0 : member.Trail[^1].Sequence;
+        foreach (var entry in ForRounds(changes.Where(e => e.Sequence > last).OrderBy(e => e.Sequence)))
+        {
+            member.Append(entry);
+        }
+
+        member.Covered = snapshot.Version;
         return true;
     }
 
     /// <summary>Whether the entries held for a member stop short of a version the round knows it has.</summary>
-    public bool IsBehind(string country, long version) => _covered.GetValueOrDefault(country) < version;
+    public bool IsBehind(string country, long version) => (_members.GetValueOrDefault(country)?.Covered ?? 0) < version;
 
     /// <summary>
     /// The entries a round keeps of a trail: those it counts, and the first of every version (stripped), so that a member
@@ -137,56 +131,181 @@ public sealed class RoundHistory
     /// <summary>A member as it stood at <paramref name="until"/>, the way it pushes itself.</summary>
     public ReviewSnapshot MemberAt(string country, DateTimeOffset until)
     {
-        if (!_checkpoints.TryGetValue(country, out var checkpoints))
+        if (!_members.TryGetValue(country, out var member))
         {
-            var trail = _trails.GetValueOrDefault(country) ?? [];
-            var at = new DateTimeOffset[trail.Count];
-            var snapshots = new ReviewSnapshot[trail.Count];
-            var state = new ReviewState();
-            for (var i = 0; i < trail.Count; i++)
-            {
-                state = ReviewReplay.Apply(state, trail[i]);
-                at[i] = trail[i].At;
-                snapshots[i] = state.ToSnapshot(country) with { Changes = null };
-            }
-
-            _checkpoints[country] = checkpoints = (at, snapshots);
+            return new ReviewState().ToSnapshot(country) with { Changes = null };
         }
 
         // The last entry made by then (entries are in time order); none: the member as it was before any change.
-        var index = Array.BinarySearch(checkpoints.At, until);
-        index = index >= 0 ? LastAt(checkpoints.At, index) : ~index - 1;
-        return index >= 0 ? checkpoints.Snapshot[index] : new ReviewState().ToSnapshot(country) with { Changes = null };
+        member.FoldAll(country);
+        var index = CountUpTo(member.FoldedAt, until) - 1;
+        return index >= 0 ? member.Folded[index] : new ReviewState().ToSnapshot(country) with { Changes = null };
+    }
 
-        static int LastAt(DateTimeOffset[] at, int index)
+    /// <summary>When a member completed milestones, up to <paramref name="until"/>, oldest first (a view, valid until the next change).</summary>
+    public IReadOnlyList<DateTimeOffset> Completions(string country, DateTimeOffset until) =>
+        _members.TryGetValue(country, out var member) ? Prefix.Of(member.Completions, until) : [];
+
+    /// <summary>The distinct days on which a member completed milestones, up to <paramref name="until"/>, oldest first (a view).</summary>
+    public IReadOnlyList<DateOnly> CompletionDays(string country, DateTimeOffset until) =>
+        _members.TryGetValue(country, out var member)
+            ? new Prefix<DateOnly>(member.CompletionDays, UpperBound(member.CompletionDays, ReviewReplay.DayOf(until)))
+            : [];
+
+    public void SetNudges(string country, IEnumerable<DateTimeOffset> sentAt)
+    {
+        var nudges = Member(country).Nudges;
+        nudges.Clear();
+        nudges.AddRange(sentAt.Order());
+    }
+
+    public void AddNudge(string country, DateTimeOffset sentAt) => InsertSorted(Member(country).Nudges, sentAt);
+
+    /// <summary>When the round nudged a member, up to <paramref name="until"/>, oldest first (a view, valid until the next change).</summary>
+    public IReadOnlyList<DateTimeOffset> Nudges(string country, DateTimeOffset until) =>
+        _members.TryGetValue(country, out var member) ? Prefix.Of(member.Nudges, until) : [];
+
+    /// <summary>The first time in <paramref name="sorted"/> after <paramref name="time"/>; null when there is none.</summary>
+    public static DateTimeOffset? FirstAfter(IReadOnlyList<DateTimeOffset> sorted, DateTimeOffset time)
+    {
+        var (low, high) = (0, sorted.Count);
+        while (low < high)
         {
-            while (index + 1 < at.Length && at[index + 1] == at[index])
-            {
-                index++;
-            }
+            var middle = (low + high) / 2;
+            (low, high) = sorted[middle] <= time ? (middle + 1, high) : (low, middle);
+        }
 
-            return index;
+        return low < sorted.Count ? sorted[low] : null;
+    }
+
+    /// <summary>How many of the sorted times are at or before <paramref name="until"/>.</summary>
+    private static int CountUpTo(List<DateTimeOffset> sorted, DateTimeOffset until) => UpperBound(sorted, until);
+
+    private static int UpperBound<T>(List<T> sorted, T value) where T : IComparable<T>
+    {
+        var (low, high) = (0, sorted.Count);
+        while (low < high)
+        {
+            var middle = (low + high) / 2;
+            (low, high) = sorted[middle].CompareTo(value) <= 0 ? (middle + 1, high) : (low, middle);
+        }
+
+        return low;
+    }
+
+    private static void InsertSorted<T>(List<T> sorted, T value) where T : IComparable<T>
+    {
+        if (sorted.Count == 0 || sorted[^1].CompareTo(value) <= 0)
+        {
+            sorted.Add(value);
+        }
+        else
+        {
+            sorted.Insert(UpperBound(sorted, value), value);
         }
     }
 
-    /// <summary>When a member completed milestones, up to <paramref name="until"/>, oldest first.</summary>
-    public IReadOnlyList<DateTimeOffset> Completions(string country, DateTimeOffset until) =>
-        [.. (_trails.GetValueOrDefault(country) ?? []).Where(e => e.At <= until && e.To == Completed && e.Field.EndsWith(".status", StringComparison.Ordinal)).Select(e => e.At)];
-
-    public void SetNudges(string country, IEnumerable<DateTimeOffset> sentAt) => _nudges[country] = [.. sentAt.Order()];
-
-    public void AddNudge(string country, DateTimeOffset sentAt)
-    {
-        var list = _nudges.TryGetValue(country, out var held) ? held : _nudges[country] = [];
-        list.Add(sentAt);
-        list.Sort();
-    }
-
-    /// <summary>When the round nudged a member, up to <paramref name="until"/>, oldest first.</summary>
-    public IReadOnlyList<DateTimeOffset> Nudges(string country, DateTimeOffset until) =>
-        [.. (_nudges.GetValueOrDefault(country) ?? []).Where(t => t <= until)];
+    private MemberHistory Member(string country) =>
+        _members.TryGetValue(country, out var member) ? member : _members[country] = new MemberHistory();
 
     private static readonly string Completed = GcmJson.Slug(MilestoneStatus.Completed);
+
+    private static bool IsCompletion(HistoryEntry e) => e.To == Completed && e.Field.EndsWith(".status", StringComparison.Ordinal);
+
+    /// <summary>
+    /// One member's part of the round's past, with what the document reads of it kept up to date as entries arrive: a
+    /// push costs the entries it carries, and a rebuild looks things up (binary search) instead of scanning the trail.
+    /// </summary>
+    private sealed class MemberHistory
+    {
+        /// <summary>The entries the round keeps (<see cref="ForRounds"/>), in sequence order.</summary>
+        public List<HistoryEntry> Trail { get; } = [];
+
+        /// <summary>The highest version whose entries <see cref="Trail"/> holds.</summary>
+        public long Covered { get; set; }
+
+        /// <summary>When the member completed milestones, sorted.</summary>
+        public List<DateTimeOffset> Completions { get; } = [];
+
+        /// <summary>The distinct days of <see cref="Completions"/>, sorted.</summary>
+        public List<DateOnly> CompletionDays { get; } = [];
+
+        /// <summary>When the round nudged the member, sorted.</summary>
+        public List<DateTimeOffset> Nudges { get; } = [];
+
+        /// <summary>
+        /// The member's snapshot after each of the first <c>Folded.Count</c> entries of the trail, and their times: a
+        /// replay looks one up instead of folding the trail again for every member and every day. Extended when read.
+        /// </summary>
+        public List<ReviewSnapshot> Folded { get; } = [];
+
+        public List<DateTimeOffset> FoldedAt { get; } = [];
+
+        private ReviewState _state = new();
+
+        public void Append(HistoryEntry entry)
+        {
+            Trail.Add(entry);
+            if (IsCompletion(entry))
+            {
+                InsertSorted(Completions, entry.At);
+                var day = ReviewReplay.DayOf(entry.At);
+                var at = UpperBound(CompletionDays, day);
+                if (at == 0 || CompletionDays[at - 1] != day)
+                {
+                    CompletionDays.Insert(at, day);
+                }
+            }
+        }
+
+        public void Reset(List<HistoryEntry> trail)
+        {
+            Trail.Clear();
+            Completions.Clear();
+            CompletionDays.Clear();
+            Folded.Clear();
+            FoldedAt.Clear();
+            _state = new ReviewState();
+            foreach (var entry in trail)
+            {
+                Append(entry);
+            }
+        }
+
+        public void FoldAll(string country)
+        {
+            for (var i = Folded.Count; i < Trail.Count; i++)
+            {
+                _state = ReviewReplay.Apply(_state, Trail[i]);
+                FoldedAt.Add(Trail[i].At);
+                Folded.Add(_state.ToSnapshot(country) with { Changes = null });
+            }
+        }
+    }
+
+    /// <summary>The first items of a sorted list, without copying them.</summary>
+    private static class Prefix
+    {
+        public static IReadOnlyList<DateTimeOffset> Of(List<DateTimeOffset> sorted, DateTimeOffset until) =>
+            new Prefix<DateTimeOffset>(sorted, CountUpTo(sorted, until));
+    }
+
+    private sealed class Prefix<T>(List<T> list, int count) : IReadOnlyList<T>
+    {
+        public T this[int index] => (uint)index < (uint)count ? list[index] : throw new ArgumentOutOfRangeException(nameof(index));
+
+        public int Count => count;
+
+        public IEnumerator<T> GetEnumerator()
+        {
+            for (var i = 0; i < count; i++)
+            {
+                yield return list[i];
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
 
     private static string Describe(RegionConfig config)
     {

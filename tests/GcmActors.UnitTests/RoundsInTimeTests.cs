@@ -179,4 +179,94 @@ public sealed class RoundsInTimeTests
         Assert.Equal(MilestoneStatus.Completed, history.MemberAt("LBN", On(Start.AddDays(2))).Milestones[Milestone.DataCollected]);
         Assert.Equal(MilestoneStatus.InProgress, history.MemberAt("LBN", On(Start)).Milestones[Milestone.DataCollected]);
     }
+
+    [Fact]
+    public void PushByPush_WithReadsBetween_AnswersAsTheWholeTrailReadAtOnce()
+    {
+        // A round kept up to date push by push (and read between pushes, so its indexes are extended, not rebuilt) must
+        // give every day the same members, nudge effect and forecast as a round that read each trail whole.
+        var random = new Random(20201);
+        var config = Round(["A", "B", "C", "D", "E"]);
+        var trails = config.Members.ToDictionary(c => c, _ => new List<HistoryEntry>());
+        var nudges = new List<(string Country, DateTimeOffset At)>();
+        var statuses = new[] { "not-started", "in-progress", "completed" };
+        var at = On(Start);
+        for (var i = 0; i < 400; i++)
+        {
+            at = at.AddHours(random.Next(1, 12));
+            var country = config.Members[random.Next(config.Members.Length)];
+            if (random.Next(10) == 0)
+            {
+                nudges.Add((country, at));
+                continue;
+            }
+
+            var trail = trails[country];
+            var version = trail.Count + 1;
+            var slug = GcmJson.Slug(Milestones.All[random.Next(Milestones.All.Count)]);
+            trail.Add(new HistoryEntry(version, at, "ministry", $"milestones.{slug}.status", null, statuses[random.Next(3)], null, version));
+        }
+
+        var whole = new RoundHistory();
+        whole.AddConfig(RoundHistory.ConfigEntry(config, 1, "test", On(Start), 1));
+        foreach (var (country, trail) in trails)
+        {
+            whole.SetTrail(country, trail, trail.Count);
+            whole.SetNudges(country, nudges.Where(n => n.Country == country).Select(n => n.At));
+        }
+
+        var pushed = new RoundHistory();
+        pushed.AddConfig(RoundHistory.ConfigEntry(config, 1, "test", On(Start), 1));
+        var events = trails.SelectMany(t => t.Value.Select(e => (t.Key, e.At, Entry: (HistoryEntry?)e)))
+            .Concat(nudges.Select(n => (n.Country, n.At, Entry: (HistoryEntry?)null)))
+            .OrderBy(e => e.At).ToList();
+        foreach (var (country, when, entry) in events)
+        {
+            if (entry is null)
+            {
+                pushed.AddNudge(country, when);
+            }
+            else
+            {
+                var snapshot = new ReviewState().ToSnapshot(country) with { Version = entry.Version, Changes = [entry] };
+                Assert.True(pushed.Extend(snapshot));
+            }
+
+            // Read as a rebuild would, so that the next push extends what this read built.
+            _ = pushed.MemberAt(country, when);
+            _ = NudgeEffects.Compute(pushed, config.Members, when, 14);
+        }
+
+        for (var day = Start; day <= ReviewReplay.DayOf(at).AddDays(20); day = day.AddDays(3))
+        {
+            var until = ReviewReplay.EndOf(day);
+            // The members, checked against a plain fold of each trail up to the day.
+            var folded = config.Members.Select(c => ReviewReplay.Fold(trails[c], until).ToSnapshot(c)).ToList();
+            Assert.Equal(folded, config.Members.Select(c => whole.MemberAt(c, until)), new SnapshotComparer());
+            Assert.Equal(folded, config.Members.Select(c => pushed.MemberAt(c, until)), new SnapshotComparer());
+            Assert.Equal(NudgeEffects.Compute(whole, config.Members, until, 14), NudgeEffects.Compute(pushed, config.Members, until, 14));
+            Assert.Equal(whole.NudgeCount(until), pushed.NudgeCount(until));
+            var members = At(whole, config, day);
+            var expected = RoundForecasts.Compute(whole, config, members, day);
+            var actual = RoundForecasts.Compute(pushed, config, members, day);
+            Assert.Equal(expected with { Members = [] }, actual with { Members = [] });
+            Assert.Equal(expected.Members.ToArray(), actual.Members.ToArray());
+            foreach (var country in config.Members)
+            {
+                // The completions, checked against the trail itself.
+                Assert.Equal(
+                    trails[country].Where(e => e.At <= until && e.To == "completed").Select(e => e.At),
+                    pushed.Completions(country, until));
+            }
+        }
+    }
+
+    private sealed class SnapshotComparer : IEqualityComparer<ReviewSnapshot>
+    {
+        public bool Equals(ReviewSnapshot? x, ReviewSnapshot? y) =>
+            x is not null && y is not null && x.Country == y.Country && x.Version == y.Version && x.Participation == y.Participation
+            && x.Milestones.SequenceEqual(y.Milestones) && x.Objectives.SequenceEqual(y.Objectives);
+
+        public int GetHashCode(ReviewSnapshot obj) => HashCode.Combine(obj.Country, obj.Version);
+    }
 }
