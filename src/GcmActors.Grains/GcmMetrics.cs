@@ -30,4 +30,17 @@ public static class GcmMetrics
     public static void WebhookFailed() => s_webhookFailures.Add(1);
 
     public static void DocumentBuilt() => s_documentBuilds.Add(1);
+
+    private static readonly Counter<long> s_logSyncs = s_meter.CreateCounter<long>(
+        "gcm.sqlite.log.syncs", "{sync}", "Syncs of the SQLite write-ahead log to disk, each for a group of commits (embedded store only).");
+
+    private static readonly Counter<long> s_syncedCommits = s_meter.CreateCounter<long>(
+        "gcm.sqlite.log.synced_commits", "{commit}", "SQLite commits made durable by those syncs before they were acknowledged.");
+
+    /// <summary>One sync of the SQLite log, which made <paramref name="commits"/> commits durable.</summary>
+    public static void LogSynced(int commits)
+    {
+        s_logSyncs.Add(1);
+        s_syncedCommits.Add(commits);
+    }
 }

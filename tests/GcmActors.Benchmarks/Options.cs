@@ -39,8 +39,11 @@ internal sealed record Options
 
     public double IdleSeconds { get; init; } = 30;
 
-    /// <summary>PRAGMA synchronous for the raw SQLite comparator; null = the library default, as the host leaves it.</summary>
-    public string? SqliteSynchronous { get; init; }
+    /// <summary>
+    /// PRAGMA synchronous for the raw SQLite comparator. FULL by default: each commit is on disk when it returns, which
+    /// is what the host promises of an acknowledged write (it commits with NORMAL and syncs the log for a group of commits).
+    /// </summary>
+    public string SqliteSynchronous { get; init; } = "FULL";
 
     /// <summary>Extra arguments for every host process (to try a setting, e.g. --Gcm:Reviews:PushWait=00:00:00.050).</summary>
     public IReadOnlyList<string> HostArguments { get; init; } = [];
@@ -68,7 +71,8 @@ internal sealed record Options
           --idle-seconds <s> length of the idle CPU measurements (default 30)
           --streams <n>      concurrent event streams (SSE) on one round in the streams section (default 1000)
           --sqlite-synchronous <OFF|NORMAL|FULL|EXTRA>
-                             PRAGMA synchronous of the raw SQLite comparator (default: the library default, as the host)
+                             PRAGMA synchronous of the raw SQLite comparator (default FULL: every commit on disk
+                             when it returns, the host's promise for an acknowledged write)
           --host-arg <arg>   pass one more argument to every host process (repeatable), e.g. --host-arg --Gcm:Reviews:PushWait=00:00:00.050
           --host-env <n=v>   set one more environment variable for every host process (repeatable), e.g. --host-env DOTNET_TieredPGO=0
           --quick            smoke run of about a minute: 2 rounds of 1 s, 0.5 s warm-up, small sizes

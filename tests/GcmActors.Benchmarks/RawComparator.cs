@@ -63,8 +63,11 @@ internal sealed class RawComparator
 
     public bool IsPostgres { get; }
 
-    /// <summary>A new SQLite file with the host's schema (WAL) and the host's connection settings; <paramref name="synchronous"/> null keeps the default.</summary>
-    public static async Task<RawComparator> SqliteAsync(string file, string scriptsDirectory, string? synchronous)
+    /// <summary>
+    /// A new SQLite file with the host's schema (WAL) and the host's connection settings and pragmas, except
+    /// <paramref name="synchronous"/>, set on every connection the comparator opens.
+    /// </summary>
+    public static async Task<RawComparator> SqliteAsync(string file, string scriptsDirectory, string synchronous)
     {
         var connectionString = SqliteStore.ConnectionString(file);
         await SqliteStore.ApplySchemaAsync(connectionString, scriptsDirectory, CancellationToken.None);
@@ -72,27 +75,17 @@ internal sealed class RawComparator
         await using (var probe = new SqliteConnection(connectionString))
         {
             await probe.OpenAsync();
-            if (synchronous is not null)
-            {
-                await ExecuteAsync(probe, $"PRAGMA synchronous={synchronous}");
-            }
-
+            await ExecuteAsync(probe, $"PRAGMA synchronous={synchronous}");
             effective = SynchronousName(Convert.ToInt64(await ScalarAsync(probe, "PRAGMA synchronous"), CultureInfo.InvariantCulture));
             var journal = (string?)await ScalarAsync(probe, "PRAGMA journal_mode");
-            effective = $"journal_mode={journal}, synchronous={effective}{(synchronous is null ? " (library default, not set)" : " (set)")}";
+            effective = $"journal_mode={journal}, synchronous={effective} (set on each connection; the host commits with NORMAL and syncs the log once per group of commits)";
         }
 
         var comparator = new RawComparator(
             $"Microsoft.Data.Sqlite, {file}: {effective}, the host's connection string (pooling, DefaultTimeout 30 s), "
             + "BeginTransaction() (BEGIN IMMEDIATE) per write",
             () => new SqliteConnection(connectionString),
-            async connection =>
-            {
-                if (synchronous is not null)
-                {
-                    await ExecuteAsync(connection, $"PRAGMA synchronous={synchronous}");
-                }
-            },
+            connection => ExecuteAsync(connection, $"PRAGMA synchronous={synchronous}"),
             postgres: false);
         comparator._file = file;
         await comparator.LoadQueryAsync();

@@ -115,7 +115,7 @@ public static class OrleansSetup
     /// </summary>
     public static ISiloBuilder AddGcmGrains(this ISiloBuilder silo, string invariant, string connectionString)
     {
-        var gate = new WriteGate(exclusive: invariant == SqliteStore.Invariant);
+        var gate = WriteGate.For(invariant, connectionString);
         silo.Services.AddSingleton(gate);
 
         // The provider itself is registered under an inner name; grains reach it through the gate under GcmStorage.Name.
