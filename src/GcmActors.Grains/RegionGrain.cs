@@ -614,7 +614,7 @@ public sealed partial class RegionGrain(
         return new RegionDocument(json, $"\"{configVersion}.{membersVersion}.{nudges}-{day.DayNumber}\"", progress.Version);
     }
 
-    private IReviewGrain Review(string country) => GrainFactory.GetGrain<IReviewGrain>(Keys.Review(Cycle, country));
+    private IReviewGrain Review(string country) => GrainFactory.Review(Keys.Review(Cycle, country));
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Round {Region} could not read the trail of {Country} again; its replays wait for the next try")]
     private static partial void LogReloadFailed(ILogger logger, Exception ex, string country, string region);

@@ -557,7 +557,7 @@ public sealed partial class ReviewGrain(
             while (_state.Current is var state && state.Regions.Contains(region)
                    && (!_confirmed.TryGetValue(region, out var held) || held < state.Version))
             {
-                await GrainFactory.GetGrain<IRegionGrain>(region).ApplySnapshotAsync(state.ToSnapshot(Country));
+                await GrainFactory.Region(region).ApplySnapshotAsync(state.ToSnapshot(Country));
                 _confirmed[region] = Math.Max(_confirmed.GetValueOrDefault(region), state.Version);
                 _lastPushFailure.Remove(region);
             }

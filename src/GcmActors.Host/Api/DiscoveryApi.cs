@@ -114,7 +114,7 @@ public static class DiscoveryApi
         var keys = (await grains.GetGrain<ICatalogGrain>(Keys.Catalog).GetRoundsAsync())
             .Where(k => Keys.Split(k).Cycle == cycle).ToList();
         var today = time.Today();
-        var documents = await Task.WhenAll(keys.Select(async k => board.Find(k, today) ?? await grains.GetGrain<IRegionGrain>(k).GetProgressAsync()));
+        var documents = await Task.WhenAll(keys.Select(async k => board.Find(k, today) ?? await grains.Region(k).GetProgressAsync()));
         return [.. documents.OfType<RegionDocument>().Select(d => JsonSerializer.Deserialize<RegionProgress>(d.Json, GcmJson.Options)!)];
     }
 

@@ -45,10 +45,9 @@ public static class RegionApi
         RegionDocument? document;
         try
         {
-            var grain = grains.GetGrain<IRegionGrain>(key);
             document = day is { } past && past < today
-                ? await grain.GetProgressAsOfAsync(past)
-                : board.Find(key, today) ?? await grain.GetProgressAsync();
+                ? await grains.Region(key).GetProgressAsOfAsync(past)
+                : board.Find(key, today) ?? await grains.Region(key).GetProgressAsync();
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -87,7 +86,7 @@ public static class RegionApi
             return Problems.BadRequest("from must not be after to");
         }
 
-        var result = await grains.GetGrain<IRegionGrain>(Keys.Region(cycle, region)).GetTimelineAsync(first, last, every);
+        var result = await grains.Region(Keys.Region(cycle, region)).GetTimelineAsync(first, last, every);
         return result switch
         {
             null => Resources.NoRound(cycle, region),

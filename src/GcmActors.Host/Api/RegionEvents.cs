@@ -104,7 +104,7 @@ public static class RegionEvents
     }
 
     private static async Task<RegionDocument?> CurrentAsync(string key, IGrainFactory grains, RegionDocumentBoard board, TimeProvider time) =>
-        board.Find(key, time.Today()) ?? await grains.GetGrain<IRegionGrain>(key).GetProgressAsync();
+        board.Find(key, time.Today()) ?? await grains.Region(key).GetProgressAsync();
 
     // One event per document, built once however many streams send it (documents are immutable; a stale one is dropped
     // with the document).

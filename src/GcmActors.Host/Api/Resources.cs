@@ -10,10 +10,10 @@ namespace GcmActors.Host.Api;
 internal static class Resources
 {
     public static IReviewGrain Review(IGrainFactory grains, string cycle, string country) =>
-        grains.GetGrain<IReviewGrain>(Keys.Review(cycle, country.ToUpperInvariant()));
+        grains.Review(Keys.Review(cycle, country.ToUpperInvariant()));
 
     public static IRegionGrain Round(IGrainFactory grains, string cycle, string region) =>
-        grains.GetGrain<IRegionGrain>(Keys.Region(cycle, region));
+        grains.Region(Keys.Region(cycle, region));
 
     public static ProblemHttpResult NoReview(string cycle, string country) =>
         Problems.NotFound($"{country.ToUpperInvariant()} has no review in cycle {cycle} (it belongs to no regional round of that cycle)");

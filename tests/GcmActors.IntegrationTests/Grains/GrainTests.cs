@@ -31,6 +31,27 @@ public sealed class GrainTests(ClusterFixture fixture)
         new(milestone, status, "ministry:test", note);
 
     [Fact]
+    public async Task GrainReferences_AreTheReferencesOrleansMakes_AndReachTheSameActivation()
+    {
+        var cycle = NewCycle();
+        await fixture.ConfigureRegionAsync(cycle, "arab", Round("LBN", "SYR"));
+        var grains = fixture.Grains;
+        foreach (var country in new[] { "LBN", "SYR", "LBN" })
+        {
+            var key = Keys.Review(cycle, country);
+            var ours = grains.Review(key);
+            var orleans = grains.GetGrain<IReviewGrain>(key);
+            Assert.Equal(((GrainReference)orleans).GrainId, ((GrainReference)ours).GrainId);
+            Assert.Equal(((GrainReference)orleans).InterfaceType, ((GrainReference)ours).InterfaceType);
+            Assert.Equal((await orleans.GetAsync())!.Version, (await ours.GetAsync())!.Version);
+        }
+
+        var round = grains.Region(Keys.Region(cycle, "arab"));
+        Assert.Equal(((GrainReference)grains.GetGrain<IRegionGrain>(Keys.Region(cycle, "arab"))).GrainId, ((GrainReference)round).GrainId);
+        Assert.Equal(2, (await ClusterFixture.ProgressAsync(round)).Members.Length);
+    }
+
+    [Fact]
     public async Task RecordMilestone_WhenAccepted_ShowsInTheNextRegionRead()
     {
         var cycle = NewCycle();
