@@ -22,7 +22,7 @@ public sealed class RoundHistory
     public IEnumerable<string> EverMembers => _configs.SelectMany(c => c.Config.Members).Distinct(StringComparer.Ordinal);
 
     /// <summary>How many nudges the round sent up to <paramref name="until"/> (part of the document's entity tag: a nudge changes the document).</summary>
-    public int NudgeCount(DateTimeOffset until) => _members.Values.Sum(m => CountUpTo(m.Nudges, until));
+    public int NudgeCount(DateTimeOffset until) => _members.Values.Sum(m => UpperBound(m.Nudges, until));
 
     /// <summary>The trail entry of a configuration change: its version, its date and the configuration as JSON.</summary>
     public static HistoryEntry ConfigEntry(RegionConfig config, long version, string actor, DateTimeOffset at, long sequence) => new(
@@ -138,19 +138,17 @@ public sealed class RoundHistory
 
         // The last entry made by then (entries are in time order); none: the member as it was before any change.
         member.FoldAll(country);
-        var index = CountUpTo(member.FoldedAt, until) - 1;
+        var index = UpperBound(member.FoldedAt, until) - 1;
         return index >= 0 ? member.Folded[index] : new ReviewState().ToSnapshot(country) with { Changes = null };
     }
 
     /// <summary>When a member completed milestones, up to <paramref name="until"/>, oldest first (a view, valid until the next change).</summary>
     public IReadOnlyList<DateTimeOffset> Completions(string country, DateTimeOffset until) =>
-        _members.TryGetValue(country, out var member) ? Prefix.Of(member.Completions, until) : [];
+        _members.TryGetValue(country, out var member) ? Prefix(member.Completions, until) : [];
 
     /// <summary>The distinct days on which a member completed milestones, up to <paramref name="until"/>, oldest first (a view).</summary>
     public IReadOnlyList<DateOnly> CompletionDays(string country, DateTimeOffset until) =>
-        _members.TryGetValue(country, out var member)
-            ? new Prefix<DateOnly>(member.CompletionDays, UpperBound(member.CompletionDays, ReviewReplay.DayOf(until)))
-            : [];
+        _members.TryGetValue(country, out var member) ? Prefix(member.CompletionDays, ReviewReplay.DayOf(until)) : [];
 
     public void SetNudges(string country, IEnumerable<DateTimeOffset> sentAt)
     {
@@ -163,25 +161,14 @@ public sealed class RoundHistory
 
     /// <summary>When the round nudged a member, up to <paramref name="until"/>, oldest first (a view, valid until the next change).</summary>
     public IReadOnlyList<DateTimeOffset> Nudges(string country, DateTimeOffset until) =>
-        _members.TryGetValue(country, out var member) ? Prefix.Of(member.Nudges, until) : [];
+        _members.TryGetValue(country, out var member) ? Prefix(member.Nudges, until) : [];
 
     /// <summary>The first time in <paramref name="sorted"/> after <paramref name="time"/>; null when there is none.</summary>
-    public static DateTimeOffset? FirstAfter(IReadOnlyList<DateTimeOffset> sorted, DateTimeOffset time)
-    {
-        var (low, high) = (0, sorted.Count);
-        while (low < high)
-        {
-            var middle = (low + high) / 2;
-            (low, high) = sorted[middle] <= time ? (middle + 1, high) : (low, middle);
-        }
+    public static DateTimeOffset? FirstAfter(IReadOnlyList<DateTimeOffset> sorted, DateTimeOffset time) =>
+        UpperBound(sorted, time) is var i && i < sorted.Count ? sorted[i] : null;
 
-        return low < sorted.Count ? sorted[low] : null;
-    }
-
-    /// <summary>How many of the sorted times are at or before <paramref name="until"/>.</summary>
-    private static int CountUpTo(List<DateTimeOffset> sorted, DateTimeOffset until) => UpperBound(sorted, until);
-
-    private static int UpperBound<T>(List<T> sorted, T value) where T : IComparable<T>
+    /// <summary>How many of the sorted values are at or before <paramref name="value"/> (binary search).</summary>
+    private static int UpperBound<T>(IReadOnlyList<T> sorted, T value) where T : IComparable<T>
     {
         var (low, high) = (0, sorted.Count);
         while (low < high)
@@ -283,14 +270,11 @@ public sealed class RoundHistory
         }
     }
 
-    /// <summary>The first items of a sorted list, without copying them.</summary>
-    private static class Prefix
-    {
-        public static IReadOnlyList<DateTimeOffset> Of(List<DateTimeOffset> sorted, DateTimeOffset until) =>
-            new Prefix<DateTimeOffset>(sorted, CountUpTo(sorted, until));
-    }
+    /// <summary>The items of a sorted list up to <paramref name="until"/>, without copying them.</summary>
+    private static IReadOnlyList<T> Prefix<T>(List<T> sorted, T until) where T : IComparable<T> =>
+        new PrefixView<T>(sorted, UpperBound(sorted, until));
 
-    private sealed class Prefix<T>(List<T> list, int count) : IReadOnlyList<T>
+    private sealed class PrefixView<T>(List<T> list, int count) : IReadOnlyList<T>
     {
         public T this[int index] => (uint)index < (uint)count ? list[index] : throw new ArgumentOutOfRangeException(nameof(index));
 
