@@ -1,3 +1,4 @@
+using GcmActors.Contracts;
 using Microsoft.Data.Sqlite;
 using Orleans.Storage;
 
@@ -125,7 +126,9 @@ internal sealed class WalSync(string databaseFile)
             }
             catch (Exception ex)
             {
-                round.ForEach(w => w.TrySetException(ex));
+                // The disk refused: the commits are not known durable, so their writes are not acknowledged (503).
+                var fault = new StorageUnavailableException($"the SQLite log could not be synced to disk: {ex.Message}", ex);
+                round.ForEach(w => w.TrySetException(fault));
             }
         }
     }
