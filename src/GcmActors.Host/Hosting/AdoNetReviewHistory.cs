@@ -152,7 +152,8 @@ public sealed partial class AdoNetReviewHistory : IReviewHistory, IAsyncDisposab
     {
         var rows = batch.SelectMany(a => a.Entries.Select(e => (a.ReviewKey, Entry: e))).ToList();
         await using var connection = await OpenAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
+        // One statement is atomic by itself: a batch that fits in one spares the BEGIN and COMMIT round trips.
+        await using var transaction = rows.Count > RowsPerStatement ? await connection.BeginTransactionAsync() : null;
         foreach (var chunk in rows.Chunk(RowsPerStatement))
         {
             await using var command = connection.CreateCommand();
@@ -182,7 +183,10 @@ public sealed partial class AdoNetReviewHistory : IReviewHistory, IAsyncDisposab
             await command.ExecuteNonQueryAsync();
         }
 
-        await transaction.CommitAsync();
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync();
+        }
     }
 
     private async Task<DbConnection> OpenAsync()
