@@ -97,6 +97,7 @@ public static class OrleansSetup
 
                     client.AddActivityPropagation();
                     client.AddOutgoingGrainCallFilter<RequestDeadlineFilter>();
+                    client.Services.AddSingleton<IClusterConnectionStatusObserver, Operations.GatewayWatch>();
                     client.AddGcmOperations(options);
                 });
                 break;

@@ -56,6 +56,8 @@ public sealed class FaultTests(ITestOutputHelper output) : IAsyncLifetime
         var unaffected = s_writers.Except(affected).ToArray();
         Assert.True(unaffected.Length > 0,
             $"placement gave no control group: {string.Join(", ", placement.Select(p => $"{p.Key}@{_cluster.NameOf(p.Value)}"))}");
+        TimeSpan? gatewayLost = null;
+        _ = _cluster.Front.LoggedAsync("Gateways connected: 3 -> 2").ContinueWith(_ => gatewayLost = load.Now, TaskScheduler.Default);
         var killedAt = load.Now;
         await victim.KillAsync();
         var declaredDead = await _cluster.DeclaredDeadAsync(victim, () => load.Now, TimeSpan.FromSeconds(30)) - killedAt;
@@ -80,7 +82,8 @@ public sealed class FaultTests(ITestOutputHelper output) : IAsyncLifetime
             $"the kill at {WriteLoad.Seconds(killedAt)}; the longest of those gaps: "
             + load.DescribeLongestGap(unaffected.MaxBy(c => load.LongestGap(c, stoppedAt))!, stoppedAt),
             load.Summary(),
-            $"acknowledged writes checked {checkedWrites}, lost 0; region equal to the reviews {WriteLoad.Seconds(converged)} after the load stopped");
+            $"acknowledged writes checked {checkedWrites}, lost 0; region equal to the reviews {WriteLoad.Seconds(converged)} after the load stopped",
+            $"the front end logged the lost gateway {(gatewayLost is { } lost ? WriteLoad.Seconds(lost - killedAt) + " after the kill" : "not yet")}");
         Assert.Equal(0, load.Count(WriteResult.ServerError));
         Assert.Equal(0, load.Count(WriteResult.OtherStatus));
         Assert.Equal(0, load.Ledger.Count(a => a.Result == WriteResult.Unavailable && !a.RetryAfter));

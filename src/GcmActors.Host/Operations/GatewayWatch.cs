@@ -1,0 +1,19 @@
+namespace GcmActors.Host.Operations;
+
+/// <summary>
+/// A client-role front end's view of its gateways: each change of the number it is connected to is logged (a silo
+/// gone, or back), so that an operator sees the front end lose and regain its way into the cluster.
+/// </summary>
+internal sealed partial class GatewayWatch(ILogger<GatewayWatch> logger) : IClusterConnectionStatusObserver
+{
+    public void NotifyGatewayCountChanged(int currentNumberOfGateways, int previousNumberOfGateways, bool connectionRecovered) =>
+        LogGateways(logger, previousNumberOfGateways, currentNumberOfGateways, connectionRecovered);
+
+    public void NotifyClusterConnectionLost() => LogLost(logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Gateways connected: {Previous} -> {Current} (recovered: {Recovered})")]
+    private static partial void LogGateways(ILogger logger, int previous, int current, bool recovered);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The connection to the cluster is lost: no gateway answers")]
+    private static partial void LogLost(ILogger logger);
+}
