@@ -6,13 +6,26 @@ namespace GcmActors.Host.Operations;
 /// </summary>
 internal sealed partial class GatewayWatch(ILogger<GatewayWatch> logger) : IClusterConnectionStatusObserver
 {
-    public void NotifyGatewayCountChanged(int currentNumberOfGateways, int previousNumberOfGateways, bool connectionRecovered) =>
-        LogGateways(logger, previousNumberOfGateways, currentNumberOfGateways, connectionRecovered);
+    public void NotifyGatewayCountChanged(int currentNumberOfGateways, int previousNumberOfGateways, bool connectionRecovered)
+    {
+        // Fewer gateways is news for an operator; more is the cluster starting or a silo back.
+        if (currentNumberOfGateways < previousNumberOfGateways)
+        {
+            LogFewer(logger, previousNumberOfGateways, currentNumberOfGateways);
+        }
+        else
+        {
+            LogMore(logger, previousNumberOfGateways, currentNumberOfGateways, connectionRecovered);
+        }
+    }
 
     public void NotifyClusterConnectionLost() => LogLost(logger);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Gateways connected: {Previous} -> {Current} (recovered: {Recovered})")]
-    private static partial void LogGateways(ILogger logger, int previous, int current, bool recovered);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Gateways connected: {Previous} -> {Current}")]
+    private static partial void LogFewer(ILogger logger, int previous, int current);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Gateways connected: {Previous} -> {Current} (recovered: {Recovered})")]
+    private static partial void LogMore(ILogger logger, int previous, int current, bool recovered);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The connection to the cluster is lost: no gateway answers")]
     private static partial void LogLost(ILogger logger);
