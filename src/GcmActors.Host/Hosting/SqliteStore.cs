@@ -14,14 +14,11 @@ public static class SqliteStore
     /// </summary>
     public const string Invariant = "System.Data.SQLite";
 
-    /// <summary>Whether every connection of this process runs with <see cref="SqlitePragmas"/> (set up by <see cref="ConnectionString"/>).</summary>
-    public static bool SecureDelete { get; private set; }
-
     public static string ConnectionString(string file)
     {
         // Before any connection is opened: deleted bytes (removed webhook secrets among them) are zeroed, not left in free
         // pages, and commits leave the log's sync to the write gate's group commit.
-        SecureDelete = SqlitePragmas.Enable();
+        SqlitePragmas.Enable();
         return Builder(file);
     }
 
