@@ -160,21 +160,13 @@ public sealed class WriteLoad : IAsyncDisposable
         _stop.Dispose();
     }
 
-    /// <summary>The longest time between two acknowledged writes of the State (its first write counts from the load's start).</summary>
-    public TimeSpan LongestGap(string country, TimeSpan until)
-    {
-        var ends = _ledger.Where(a => a.Country == country && a.Result == WriteResult.Acknowledged)
-            .Select(a => a.End).Order().Append(until).ToList();
-        var longest = TimeSpan.Zero;
-        var previous = ends[0];
-        foreach (var end in ends.Skip(1))
-        {
-            longest = end - previous > longest ? end - previous : longest;
-            previous = end;
-        }
-
-        return longest;
-    }
+    /// <summary>
+    /// The longest time between two acknowledged writes of the State from the fault at <paramref name="since"/> on: the
+    /// pause that spans the fault (from the State's last acknowledged write before it) and every one after it, up to
+    /// <paramref name="until"/>. Pauses before the fault (a fresh round's first writes activate its reviews) are not its doing.
+    /// </summary>
+    public TimeSpan LongestGap(string country, TimeSpan since, TimeSpan until) =>
+        Gaps(country, since, until).Select(g => g.To - g.From).DefaultIfEmpty(TimeSpan.Zero).Max();
 
     /// <summary>From <paramref name="since"/> to the first acknowledged write of the State that started after it.</summary>
     public TimeSpan WritableAgain(string country, TimeSpan since) =>
@@ -187,15 +179,23 @@ public sealed class WriteLoad : IAsyncDisposable
     /// The requests of <paramref name="country"/> that ended within its longest gap (see <see cref="LongestGap"/>),
     /// each as start (on the load's clock), duration and result: what the writer met while it could not write.
     /// </summary>
-    public string DescribeLongestGap(string country, TimeSpan until)
+    public string DescribeLongestGap(string country, TimeSpan since, TimeSpan until)
     {
-        var ends = _ledger.Where(a => a.Country == country && a.Result == WriteResult.Acknowledged)
-            .Select(a => a.End).Order().Append(until).ToList();
-        var (from, to) = ends.Zip(ends.Skip(1)).MaxBy(p => p.Second - p.First);
+        var (from, to) = Gaps(country, since, until).MaxBy(g => g.To - g.From);
         var inside = _ledger.Where(a => a.Country == country && a.End > from && a.End <= to).OrderBy(a => a.Start)
             .Select(a => $"{Seconds(a.Start)} +{a.Duration.TotalMilliseconds:0} ms {a.Result}"
                 + (a.Status is 0 or 200 ? string.Empty : $" {a.Status}"));
         return $"{country} from {Seconds(from)} to {Seconds(to)}: {string.Join("; ", inside)}";
+    }
+
+    /// <summary>Consecutive acknowledged writes of the State, from its last one before <paramref name="since"/> to <paramref name="until"/>.</summary>
+    private List<(TimeSpan From, TimeSpan To)> Gaps(string country, TimeSpan since, TimeSpan until)
+    {
+        var ends = _ledger.Where(a => a.Country == country && a.Result == WriteResult.Acknowledged)
+            .Select(a => a.End).Order().ToList();
+        var before = ends.Where(e => e < since).DefaultIfEmpty(since).Max();
+        List<TimeSpan> points = [before, .. ends.Where(e => e >= since && e <= until), until];
+        return [.. points.Zip(points.Skip(1))];
     }
 
     /// <summary>Answered requests only: a request the writer gave up on has no duration of its own.</summary>
