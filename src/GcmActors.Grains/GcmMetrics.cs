@@ -31,6 +31,13 @@ public static class GcmMetrics
 
     public static void DocumentBuilt() => s_documentBuilds.Add(1);
 
+    private static readonly Counter<long> s_callsSentAgain = s_meter.CreateCounter<long>(
+        "gcm.calls.sent_again", "{call}",
+        "Grain calls of HTTP requests sent once more: rejected by the cluster, or in flight when the front end lost a gateway.");
+
+    /// <summary>A request's grain call was sent again, because it was <c>rejected</c> or in flight at a <c>gateway-lost</c>.</summary>
+    public static void CallSentAgain(string reason) => s_callsSentAgain.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
     private static readonly Counter<long> s_logSyncs = s_meter.CreateCounter<long>(
         "gcm.sqlite.log.syncs", "{sync}", "Syncs of the SQLite write-ahead log to disk, each for a group of commits (embedded store only).");
 

@@ -58,6 +58,7 @@ public static class ApiSetup
             Timeout = options.RequestTimeout,
             TimeoutStatusCode = StatusCodes.Status503ServiceUnavailable,
         });
+        builder.Services.AddExceptionHandler<TransientFaultLog>();
         builder.Services.AddOpenApi(OpenApiContract.Configure);
 
         return builder;
@@ -68,8 +69,9 @@ public static class ApiSetup
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             StatusCodeSelector = StatusFor,
-            // A client's malformed request is answered with a 400/413 problem; it is not a server error to log.
-            SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException,
+            // A client's malformed request is answered with a 400/413 problem; it is not a server error to log. Nor
+            // is an unavailable store or cluster (503), which TransientFaultLog reports in one warning line.
+            SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException || Fault.IsTransient(context.Exception),
         });
         app.UseStatusCodePages();
         app.UseRequestTimeouts();

@@ -67,6 +67,7 @@ public static class OrleansSetup
                     // The idle benchmark shortens it to see a host whose reviews have all been collected.
                     silo.Services.Configure<GrainCollectionOptions>(builder.Configuration.GetSection("Gcm:GrainCollection"));
                     silo.AddActivityPropagation();
+                    silo.Services.AddSingleton<GatewayLosses>();
                     silo.AddOutgoingGrainCallFilter<RequestDeadlineFilter>();
                     silo.AddGcmOperations(options);
                 });
@@ -96,6 +97,7 @@ public static class OrleansSetup
                     }
 
                     client.AddActivityPropagation();
+                    client.Services.AddSingleton<GatewayLosses>();
                     client.AddOutgoingGrainCallFilter<RequestDeadlineFilter>();
                     client.Services.AddSingleton<IClusterConnectionStatusObserver, Operations.GatewayWatch>();
                     client.AddGcmOperations(options);

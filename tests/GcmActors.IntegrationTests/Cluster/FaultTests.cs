@@ -54,12 +54,12 @@ public sealed class FaultTests(ITestOutputHelper output) : IAsyncLifetime
         await load.WaitUntilAsync("every State written", l => WriteLoad.EveryoneAcknowledged(l, all, SteadyWrites, TimeSpan.Zero), TimeSpan.FromSeconds(60));
 
         // Kill a silo that hosts some writers' reviews, and the most even split of affected and unaffected States.
-        var placement = await _cluster.WhereAsync(WriteLoad.Cycle, s_writers);
+        var placement = await _cluster.WhereAsync(WriteLoad.Cycle, all);
         var region = _cluster.NameOf(await _cluster.WhereAsync("region", Keys.Region(WriteLoad.Cycle, WriteLoad.Region)));
         var victim = _cluster.Silos.Where(s => placement.ContainsValue(s))
-            .MinBy(s => Math.Abs(s_writers.Length - 2 * placement.Values.Count(p => p == s)))!;
-        var affected = s_writers.Where(c => placement[c] == victim).ToArray();
-        var unaffected = s_writers.Except(affected).ToArray();
+            .MinBy(s => Math.Abs(s_writers.Length - 2 * s_writers.Count(c => placement[c] == s)))!;
+        var affected = all.Where(c => placement[c] == victim).ToArray();
+        var unaffected = all.Except(affected).ToArray();
         Assert.True(unaffected.Length > 0,
             $"placement gave no control group: {string.Join(", ", placement.Select(p => $"{p.Key}@{_cluster.NameOf(p.Value)}"))}");
         TimeSpan? gatewayLost = null;
@@ -89,7 +89,8 @@ public sealed class FaultTests(ITestOutputHelper output) : IAsyncLifetime
             + load.DescribeLongestGap(unaffected.MaxBy(c => load.LongestGap(c, killedAt, stoppedAt))!, killedAt, stoppedAt),
             load.Summary(),
             $"acknowledged writes checked {checkedWrites}, lost 0; region equal to the reviews {WriteLoad.Seconds(converged)} after the load stopped",
-            $"the front end logged the lost gateway {(gatewayLost is { } lost ? WriteLoad.Seconds(lost - killedAt) + " after the kill" : "not yet")}");
+            $"the front end logged the lost gateway {(gatewayLost is { } lost ? WriteLoad.Seconds(lost - killedAt) + " after the kill" : "not yet")}"
+            + $" and sent {await CallsSentAgainAsync("gateway-lost")} calls in flight again ({await CallsSentAgainAsync("rejected")} rejected calls in the whole test)");
         Assert.Equal(0, load.Count(WriteResult.ServerError));
         Assert.Equal(0, load.Count(WriteResult.OtherStatus));
         Assert.Equal(0, load.Ledger.Count(a => a.Result == WriteResult.Unavailable && !a.RetryAfter));
@@ -168,6 +169,15 @@ public sealed class FaultTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(0, load.Count(WriteResult.TransportError));
         Assert.Equal(0, load.Ledger.Count(a => a.Result == WriteResult.Unavailable && !a.RetryAfter));
         Assert.True(load.LongestAnswered <= TimeSpan.FromSeconds(5), $"a request took {WriteLoad.Seconds(load.LongestAnswered)}");
+    }
+
+    /// <summary>The front end's count of grain calls sent again for <paramref name="reason"/> (gcm.calls.sent_again).</summary>
+    private async Task<double> CallsSentAgainAsync(string reason)
+    {
+        using var admin = _cluster.Front.CreateClient(_cluster.Front.Token("admin"));
+        var line = (await admin.GetStringAsync("/metrics")).Split('\n').FirstOrDefault(
+            l => l.StartsWith("gcm_calls_sent_again_total{", StringComparison.Ordinal) && l.Contains($"reason=\"{reason}\"", StringComparison.Ordinal));
+        return line is null ? 0 : double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>The figures, in the test's output and on the console, so that ./test.sh shows them.</summary>
