@@ -31,6 +31,19 @@ public static class GcmMetrics
 
     public static void DocumentBuilt() => s_documentBuilds.Add(1);
 
+    private static readonly Counter<long> s_stateCommits = s_meter.CreateCounter<long>(
+        "gcm.postgres.state.commits", "{commit}", "Transactions that wrote grain states to PostgreSQL, each for a group of writes (cluster store only).");
+
+    private static readonly Counter<long> s_stateWrites = s_meter.CreateCounter<long>(
+        "gcm.postgres.state.writes", "{write}", "Grain-state writes those transactions committed.");
+
+    /// <summary>One PostgreSQL transaction committed <paramref name="writes"/> grain-state writes.</summary>
+    public static void StatesCommitted(int writes)
+    {
+        s_stateCommits.Add(1);
+        s_stateWrites.Add(writes);
+    }
+
     private static readonly Counter<long> s_callsSentAgain = s_meter.CreateCounter<long>(
         "gcm.calls.sent_again", "{call}",
         "Grain calls of HTTP requests sent once more: rejected by the cluster, or in flight when the front end lost a gateway.");

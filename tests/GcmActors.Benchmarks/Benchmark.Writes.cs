@@ -84,14 +84,15 @@ internal sealed partial class Benchmark
         output.WriteLine($"  EF peer          {peer}: ExecuteUpdate (one UPDATE) per POST, bearer tokens checked like the host's");
 
         using var load = new DotnetLoad(options.Writers);
-        var ours = Target.Http(load, WriteWorkload("ours (PostgreSQL)", host, WriteCycle));
-        var rawTarget = RawTarget("raw Npgsql", raw, store);
-        var peerTarget = Target.Http(load, WriteWorkload("EF peer", peer, WriteCycle));
+        var ours = Target.Http(load, WriteWorkload("ours (PostgreSQL)", host, WriteCycle)).WithDatabaseCpu(postgres.TotalCpu);
+        var rawTarget = RawTarget("raw Npgsql", raw, store).WithDatabaseCpu(postgres.TotalCpu);
+        var peerTarget = Target.Http(load, WriteWorkload("EF peer", peer, WriteCycle)).WithDatabaseCpu(postgres.TotalCpu);
         var longTurns = host.LongTurnWarnings;
         var results = await MeasureAsync([ours, rawTarget, peerTarget],
             round => round % 2 == 0 ? [ours, rawTarget, peerTarget] : [peerTarget, rawTarget, ours]);
         var newLongTurns = host.LongTurnWarnings - longTurns;
         PrintTables("postgres writes", results);
+        PrintTable("postgres writes: PostgreSQL's own CPU us/op (every backend)", results, r => r.DatabaseCpuMicrosecondsPerRequest, "F0");
 
         var rawRatio = MedianRate(results[ours]) / MedianRate(results[rawTarget]);
         var peerRatio = MedianRate(results[ours]) / MedianRate(results[peerTarget]);
@@ -124,6 +125,9 @@ internal sealed partial class Benchmark
             $"{Latency.Percentile(results[ours], 99):F1}, {Latency.Percentile(results[rawTarget], 99):F1}, {Latency.Percentile(results[peerTarget], 99):F1}"));
         _summary.Add("postgres", "server CPU us/write: ours, EF peer (median)", Invariant(
             $"{Median(results[ours].Select(r => r.CpuMicrosecondsPerRequest)):F0}, {Median(results[peerTarget].Select(r => r.CpuMicrosecondsPerRequest)):F0}"));
+        _summary.Add("postgres", "PostgreSQL CPU us/write: ours, raw, EF peer (median)", Invariant(
+            $"{Median(results[ours].Select(r => r.DatabaseCpuMicrosecondsPerRequest)):F0}, {Median(results[rawTarget].Select(r => r.DatabaseCpuMicrosecondsPerRequest)):F0}, "
+            + $"{Median(results[peerTarget].Select(r => r.DatabaseCpuMicrosecondsPerRequest)):F0}"));
         _summary.Add("postgres", "ours / EF peer (region GET req/s)", Ratio(readRatio), Invariant($">= {PeerReadGoal:F0}"), readRatio >= PeerReadGoal);
         _summary.Add("postgres", "Orleans long-turn warnings in the host log", Invariant($"{newLongTurns}"), "0", newLongTurns == 0);
     }

@@ -24,6 +24,11 @@ internal sealed record Workload(
 /// </summary>
 internal sealed record RoundResult(long Completed, TimeSpan Elapsed, TimeSpan? ServerCpu, double[] LatenciesMs)
 {
+    /// <summary>CPU the database server used meanwhile, where the section measures it (PostgreSQL).</summary>
+    public TimeSpan? DatabaseCpu { get; init; }
+
+    public double DatabaseCpuMicrosecondsPerRequest => DatabaseCpu is { } cpu ? cpu.TotalMicroseconds / Completed : double.NaN;
+
     public double PerSecond => Completed / Elapsed.TotalSeconds;
 
     /// <summary>
@@ -37,6 +42,17 @@ internal sealed record RoundResult(long Completed, TimeSpan Elapsed, TimeSpan? S
 internal sealed record Target(string Name, Func<TimeSpan, Task<RoundResult>> RunAsync)
 {
     public static Target Http(ILoadGenerator load, Workload workload) => new(workload.Name, duration => load.RunAsync(workload, duration));
+
+    /// <summary>The same target, with the CPU that <paramref name="databaseCpu"/> counts over each round.</summary>
+    public Target WithDatabaseCpu(Func<TimeSpan> databaseCpu) => this with
+    {
+        RunAsync = async duration =>
+        {
+            var before = databaseCpu();
+            var result = await RunAsync(duration);
+            return result with { DatabaseCpu = databaseCpu() - before };
+        },
+    };
 }
 
 /// <summary>Percentiles over the latencies of several rounds (nearest rank).</summary>

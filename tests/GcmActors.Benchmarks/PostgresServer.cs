@@ -67,6 +67,44 @@ internal sealed class PostgresServer : IAsyncDisposable
             + $"wal_sync_method={reader.GetString(2)}, shared_buffers={reader.GetString(3)}");
     }
 
+    /// <summary>
+    /// CPU time the server has used so far: the postmaster and every process it started (backends, WAL writer,
+    /// checkpointer), from /proc, in the kernel's clock ticks (100 a second on Linux). Backends of pooled connections
+    /// live across rounds, so a difference over a round is that round's work; a backend that exits meanwhile is lost.
+    /// </summary>
+    public TimeSpan TotalCpu()
+    {
+        var postmaster = int.Parse(File.ReadLines(Path.Combine(Data, "postmaster.pid")).First(), CultureInfo.InvariantCulture);
+        long ticks = 0;
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out var pid))
+            {
+                continue;
+            }
+
+            string stat;
+            try
+            {
+                stat = File.ReadAllText(Path.Combine(directory, "stat"));
+            }
+            catch (IOException)
+            {
+                continue; // the process ended meanwhile
+            }
+
+            // pid (comm) state ppid ... utime stime: fields after the command name, which may contain spaces.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var parent = int.Parse(fields[1], CultureInfo.InvariantCulture);
+            if (pid == postmaster || parent == postmaster)
+            {
+                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            }
+        }
+
+        return TimeSpan.FromSeconds(ticks / 100.0);
+    }
+
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();

@@ -128,9 +128,24 @@ public static class OrleansSetup
             o.ConnectionString = connectionString;
             o.GrainStorageSerializer = GrainStateJson.Serializer;
         });
-        // A driver failure leaves the storage as StorageUnavailableException, which every process can decode.
-        silo.Services.AddKeyedSingleton<IGrainStorage>(GcmStorage.Name, (services, _) => new StorageFaultGrainStorage(
-            new GatedGrainStorage(services.GetRequiredKeyedService<IGrainStorage>(InnerStorageName), gate)));
+        // On PostgreSQL, state writes are committed in groups (PostgresStateWriter); on SQLite, one at a time through
+        // the gate, whose log syncs group them. A driver failure leaves the storage as StorageUnavailableException,
+        // which every process can decode.
+        var groupCommit = invariant == "Npgsql";
+        if (groupCommit)
+        {
+            silo.Services.AddSingleton(services => new PostgresStateWriter(
+                connectionString, services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
+        }
+
+        silo.Services.AddKeyedSingleton<IGrainStorage>(GcmStorage.Name, (services, _) =>
+        {
+            var inner = services.GetRequiredKeyedService<IGrainStorage>(InnerStorageName);
+            return new StorageFaultGrainStorage(groupCommit && inner is AdoNetGrainStorage provider
+                ? new GroupCommitGrainStorage(provider, InnerStorageName, services.GetRequiredService<PostgresStateWriter>(),
+                    services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId)
+                : new GatedGrainStorage(inner, gate));
+        });
         silo.AddIncomingGrainCallFilter<StorageFaultFilter>();
 
         silo.UseAdoNetReminderService(o =>

@@ -21,10 +21,28 @@ public sealed record Store(string Kind, string Invariant, string ConnectionStrin
     {
         Sqlite => new Store(Sqlite, SqliteStore.Invariant, SqliteStore.ConnectionString(options.SqliteFile)),
         Postgres => new Store(Postgres, "Npgsql", configuration.GetConnectionString("gcm") is { Length: > 0 } cs
-            ? cs
+            ? WithPreparedStatements(cs)
             : throw new InvalidOperationException("Gcm:Storage=postgres needs ConnectionStrings:gcm (env ConnectionStrings__gcm).")),
         _ => throw new InvalidOperationException($"Gcm:Storage must be '{Sqlite}' or '{Postgres}', not '{options.Storage}'."),
     };
+
+    /// <summary>
+    /// Statements run more than once on a connection are prepared (Npgsql's automatic preparation), so PostgreSQL parses
+    /// and plans the grain-state write, the trail append and the membership queries once per connection instead of once
+    /// per call. A connection string that sets <c>Max Auto Prepare</c> itself keeps its value (0 turns it off, as a
+    /// PgBouncer older than 1.21 in transaction mode needs).
+    /// </summary>
+    internal static string WithPreparedStatements(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!builder.ContainsKey("Max Auto Prepare"))
+        {
+            builder.MaxAutoPrepare = 32;
+            builder.AutoPrepareMinUsages = 2;
+        }
+
+        return builder.ConnectionString;
+    }
 
     public Task ApplySchemaAsync(CancellationToken cancellationToken) => IsCluster
         ? ApplyPostgresSchemaAsync(cancellationToken)
