@@ -27,18 +27,31 @@ public sealed record Store(string Kind, string Invariant, string ConnectionStrin
     };
 
     /// <summary>
-    /// Statements run more than once on a connection are prepared (Npgsql's automatic preparation), so PostgreSQL parses
-    /// and plans the grain-state write, the trail append and the membership queries once per connection instead of once
-    /// per call. A connection string that sets <c>Max Auto Prepare</c> itself keeps its value (0 turns it off, as a
-    /// PgBouncer older than 1.21 in transaction mode needs).
+    /// Statements run more than once on a connection are prepared (Npgsql's automatic preparation), and PostgreSQL
+    /// plans a prepared statement once, generically, instead of for every execution's values: every statement of this
+    /// service looks rows up by key, so the generic plan is the plan, and the grain-state write, the trail append and
+    /// the membership queries cost no parse or plan per call. A connection string that sets <c>Max Auto Prepare</c> or
+    /// <c>Options</c> itself keeps its own (<c>Max Auto Prepare=0</c> turns preparation off, as PgBouncer before 1.21
+    /// in transaction mode needs).
     /// </summary>
     internal static string WithPreparedStatements(string connectionString)
     {
+        // Npgsql's builder answers ContainsKey for every keyword it knows, set or not: ask the plain parse what was given.
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys
+            .Cast<string>().Select(k => k.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant()).ToHashSet();
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (!builder.ContainsKey("Max Auto Prepare"))
+        if (!given.Contains("MAXAUTOPREPARE"))
         {
             builder.MaxAutoPrepare = 32;
-            builder.AutoPrepareMinUsages = 2;
+            if (!given.Contains("AUTOPREPAREMINUSAGES"))
+            {
+                builder.AutoPrepareMinUsages = 2;
+            }
+        }
+
+        if (!given.Contains("OPTIONS"))
+        {
+            builder.Options = "-c plan_cache_mode=force_generic_plan";
         }
 
         return builder.ConnectionString;
