@@ -51,13 +51,17 @@ internal sealed partial class Benchmark
         }
 
         var ratio = Latency.Percentile(latencies[longState], 50) / Latency.Percentile(latencies[shortState], 50);
-        var rowRatio = (double)before[longState].RowBytes / before[shortState].RowBytes;
-        output.WriteLine(Invariant($"write p50 at history {options.History} / at {ShortHistory} = {Ratio(ratio)} (goal <= {HistoryGoal:F1}); row size ratio {Ratio(rowRatio)}"));
+        // A row carries its latest change's entries and any the trail has not taken yet (one change more while an append
+        // runs), so two rows differ by an entry or two, whatever their history; the trail kept in the row made the row at
+        // history 1,000 about 250 times the row at 10 (188 KB). Judged on the rows after the same 100 writes.
+        var rowRatio = (double)after[longState].RowBytes / after[shortState].RowBytes;
+        output.WriteLine(Invariant($"write p50 at history {options.History} / at {ShortHistory} = {Ratio(ratio)} (goal <= {HistoryGoal:F1}); "
+                                   + $"row at history {options.History} / at {ShortHistory} after the writes = {Ratio(rowRatio)}"));
         _summary.Add("history", Invariant($"write p50 ms at history {ShortHistory} / {options.History}"),
             Invariant($"{Latency.Percentile(latencies[shortState], 50):F2} / {Latency.Percentile(latencies[longState], 50):F2}"));
         _summary.Add("history", Invariant($"write p50 at history {options.History} / at {ShortHistory}"), Ratio(ratio), Invariant($"<= {HistoryGoal:F1}"), ratio <= HistoryGoal);
-        _summary.Add("history", Invariant($"review row at history {ShortHistory} / {options.History}"),
-            $"{Bytes(before[shortState].RowBytes)} / {Bytes(before[longState].RowBytes)}", "does not grow", rowRatio <= 1.1);
+        _summary.Add("history", Invariant($"review row at history {ShortHistory} / {options.History}, after the writes"),
+            $"{Bytes(after[shortState].RowBytes)} / {Bytes(after[longState].RowBytes)}", "< 2x (not O(history))", rowRatio < 2);
     }
 
     /// <summary>
