@@ -149,15 +149,8 @@ public sealed class PostgresClusterTests : IAsyncLifetime
     }
 
     /// <summary>The two counters of the grouped state writes, as the Prometheus endpoint shows them (0 before the first).</summary>
-    private static async Task<(long Commits, long Writes)> StateCommitsAsync(HttpClient admin)
-    {
-        var text = await admin.GetStringAsync("/metrics");
-        long Value(string name) => text.Split('\n')
-            .Where(l => l.StartsWith(name, StringComparison.Ordinal) && (l.Length == name.Length || l[name.Length] is ' ' or '{'))
-            .Select(l => (long)double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture))
-            .Sum();
-        return (Value("gcm_postgres_state_commits_total"), Value("gcm_postgres_state_writes_total"));
-    }
+    private static async Task<(long Commits, long Writes)> StateCommitsAsync(HttpClient admin) =>
+        (await Api.CounterAsync(admin, "gcm_postgres_state_commits_total"), await Api.CounterAsync(admin, "gcm_postgres_state_writes_total"));
 
     /// <summary>Retries until an OK answer, at most one minute, four times a second.</summary>
     private static async Task<HttpResponseMessage> EventuallyAsync(Func<Task<HttpResponseMessage>> attempt)

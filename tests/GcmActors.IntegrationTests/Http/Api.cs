@@ -9,6 +9,20 @@ namespace GcmActors.IntegrationTests.Http;
 /// <summary>Small helpers for talking JSON to the host.</summary>
 internal static class Api
 {
+    /// <summary>
+    /// The sum of a counter's series on the host's Prometheus endpoint (admin), those with <paramref name="label"/>
+    /// (<c>name="value"</c>) only when given; 0 before the counter first moved.
+    /// </summary>
+    public static async Task<long> CounterAsync(HttpClient admin, string name, string? label = null)
+    {
+        var text = await admin.GetStringAsync("/metrics");
+        return text.Split('\n')
+            .Where(l => l.StartsWith(name, StringComparison.Ordinal) && (l.Length == name.Length || l[name.Length] is ' ' or '{'))
+            .Where(l => label is null || l.Contains(label, StringComparison.Ordinal))
+            .Select(l => (long)double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture))
+            .Sum();
+    }
+
     public static async Task<RegionProgress> RegionAsync(HttpClient client, string cycle, string region)
     {
         var response = await client.GetAsync($"/api/cycles/{cycle}/regions/{region}");

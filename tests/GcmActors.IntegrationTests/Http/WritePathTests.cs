@@ -57,15 +57,8 @@ public sealed class WritePathTests : IAsyncLifetime
     }
 
     /// <summary>The two counters of the log's syncs, as the Prometheus endpoint shows them (0 before the first sync).</summary>
-    private static async Task<(long Syncs, long Commits)> LogSyncsAsync(HttpClient admin)
-    {
-        var text = await admin.GetStringAsync("/metrics");
-        long Value(string name) => text.Split('\n')
-            .Where(l => l.StartsWith(name, StringComparison.Ordinal) && (l.Length == name.Length || l[name.Length] is ' ' or '{'))
-            .Select(l => (long)double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture))
-            .Sum();
-        return (Value("gcm_sqlite_log_syncs_total"), Value("gcm_sqlite_log_synced_commits_total"));
-    }
+    private static async Task<(long Syncs, long Commits)> LogSyncsAsync(HttpClient admin) =>
+        (await Api.CounterAsync(admin, "gcm_sqlite_log_syncs_total"), await Api.CounterAsync(admin, "gcm_sqlite_log_synced_commits_total"));
 
     [Fact]
     public async Task History_IsPagedBySequence_WithALinkToTheNextPage_AndTheStateRowStaysSmall()
