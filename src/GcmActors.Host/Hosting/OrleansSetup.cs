@@ -131,7 +131,7 @@ public static class OrleansSetup
         // On PostgreSQL, state writes are committed in groups (PostgresStateWriter); on SQLite, one at a time through
         // the gate, whose log syncs group them. A driver failure leaves the storage as StorageUnavailableException,
         // which every process can decode.
-        var groupCommit = invariant == "Npgsql";
+        var groupCommit = invariant == Store.PostgresInvariant;
         if (groupCommit)
         {
             silo.Services.AddSingleton(services => new PostgresStateWriter(
@@ -142,8 +142,7 @@ public static class OrleansSetup
         {
             var inner = services.GetRequiredKeyedService<IGrainStorage>(InnerStorageName);
             return new StorageFaultGrainStorage(groupCommit && inner is AdoNetGrainStorage provider
-                ? new GroupCommitGrainStorage(provider, InnerStorageName, services.GetRequiredService<PostgresStateWriter>(),
-                    services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId)
+                ? new GroupCommitGrainStorage(provider, InnerStorageName, services.GetRequiredService<PostgresStateWriter>())
                 : new GatedGrainStorage(inner, gate));
         });
         silo.AddIncomingGrainCallFilter<StorageFaultFilter>();

@@ -27,16 +27,18 @@ internal sealed class PostgresStateWriter : IAsyncDisposable
     private const int MaxBatch = 64;
 
     private readonly NpgsqlDataSource _source;
-    private readonly string _serviceId;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleWriter = false });
     private readonly Task[] _loops;
 
     public PostgresStateWriter(string connectionString, string serviceId)
     {
         _source = NpgsqlDataSource.Create(connectionString);
-        _serviceId = serviceId;
+        ServiceId = serviceId;
         _loops = [.. Enumerable.Range(0, Writers).Select(_ => Task.Run(LoopAsync))];
     }
+
+    /// <summary>The service whose rows it writes (the provider's <c>ServiceId</c> column).</summary>
+    public string ServiceId { get; }
 
     /// <summary>
     /// Writes <paramref name="payload"/> as the state <paramref name="grainType"/> of the string-keyed grain
@@ -107,7 +109,7 @@ internal sealed class PostgresStateWriter : IAsyncDisposable
             statement.Parameters.Add(new NpgsqlParameter("GrainTypeHash", NpgsqlDbType.Integer) { Value = pending.GrainTypeHash });
             statement.Parameters.Add(new NpgsqlParameter("GrainTypeString", NpgsqlDbType.Text) { Value = pending.GrainType });
             statement.Parameters.Add(new NpgsqlParameter("GrainIdExtensionString", NpgsqlDbType.Text) { Value = pending.Key });
-            statement.Parameters.Add(new NpgsqlParameter("ServiceId", NpgsqlDbType.Varchar) { Value = _serviceId });
+            statement.Parameters.Add(new NpgsqlParameter("ServiceId", NpgsqlDbType.Varchar) { Value = ServiceId });
             statement.Parameters.Add(new NpgsqlParameter("GrainStateVersion", NpgsqlDbType.Integer) { Value = (object?)pending.Version ?? DBNull.Value });
             statement.Parameters.Add(new NpgsqlParameter("PayloadBinary", NpgsqlDbType.Bytea) { Value = pending.Payload });
             command.BatchCommands.Add(statement);
@@ -152,7 +154,7 @@ internal sealed class PostgresStateWriter : IAsyncDisposable
 /// The ADO.NET grain storage with the writes of string-keyed grains (every grain of this service) committed in groups
 /// by <see cref="PostgresStateWriter"/>; reads, clears and any other key go to the provider itself.
 /// </summary>
-internal sealed class GroupCommitGrainStorage(AdoNetGrainStorage inner, string innerName, PostgresStateWriter writer, string serviceId) : IGrainStorage
+internal sealed class GroupCommitGrainStorage(AdoNetGrainStorage inner, string innerName, PostgresStateWriter writer) : IGrainStorage
 {
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
         inner.ReadStateAsync(stateName, grainId, grainState);
@@ -179,15 +181,15 @@ internal sealed class GroupCommitGrainStorage(AdoNetGrainStorage inner, string i
             Array.Reverse(keyBytes);
         }
 
-        var grainIdHash = inner.HashPicker.PickHasher(serviceId, innerName, stateName, grainId, grainState)!.Hash(keyBytes);
-        var grainTypeHash = inner.HashPicker.PickHasher(serviceId, innerName, stateName, grainId, grainState)!.Hash(Encoding.UTF8.GetBytes(stateName));
+        var grainIdHash = inner.HashPicker.PickHasher(writer.ServiceId, innerName, stateName, grainId, grainState)!.Hash(keyBytes);
+        var grainTypeHash = inner.HashPicker.PickHasher(writer.ServiceId, innerName, stateName, grainId, grainState)!.Hash(Encoding.UTF8.GetBytes(stateName));
         var written = await writer.WriteAsync(inner.CurrentOperationalQueries.WriteToStorage, stateName, key, version, payload, grainIdHash, grainTypeHash);
         var stored = written?.ToString(CultureInfo.InvariantCulture);
         // The provider's own test: no new version for a caller with a version is a conflict.
         if (stored == grainState.ETag || (stored is null && grainState.ETag is not null))
         {
             throw new InconsistentStateException(
-                $"Version conflict (WriteState): ServiceId={serviceId} GrainType={stateName} GrainId={key} ETag={grainState.ETag}.");
+                $"Version conflict (WriteState): ServiceId={writer.ServiceId} GrainType={stateName} GrainId={key} ETag={grainState.ETag}.");
         }
 
         grainState.ETag = stored;

@@ -12,6 +12,9 @@ public sealed record Store(string Kind, string Invariant, string ConnectionStrin
     public const string Sqlite = "sqlite";
     public const string Postgres = "postgres";
 
+    /// <summary>The ADO.NET invariant of PostgreSQL (Npgsql), as the Orleans ADO.NET providers name it.</summary>
+    public const string PostgresInvariant = "Npgsql";
+
     /// <summary>PostgreSQL also holds cluster membership; SQLite runs one silo with localhost clustering.</summary>
     public bool IsCluster => Kind == Postgres;
 
@@ -20,7 +23,7 @@ public sealed record Store(string Kind, string Invariant, string ConnectionStrin
     public static Store From(GcmOptions options, IConfiguration configuration) => options.Storage.ToLowerInvariant() switch
     {
         Sqlite => new Store(Sqlite, SqliteStore.Invariant, SqliteStore.ConnectionString(options.SqliteFile)),
-        Postgres => new Store(Postgres, "Npgsql", configuration.GetConnectionString("gcm") is { Length: > 0 } cs
+        Postgres => new Store(Postgres, PostgresInvariant, configuration.GetConnectionString("gcm") is { Length: > 0 } cs
             ? WithPreparedStatements(cs)
             : throw new InvalidOperationException("Gcm:Storage=postgres needs ConnectionStrings:gcm (env ConnectionStrings__gcm).")),
         _ => throw new InvalidOperationException($"Gcm:Storage must be '{Sqlite}' or '{Postgres}', not '{options.Storage}'."),
