@@ -375,8 +375,27 @@ public sealed class WebAppTests(WebFixture fixture) : IAsyncLifetime
         await Expect(page.Locator("#round-picker option[selected]")).ToHaveAttributeAsync("value", $"/dashboard/{cycle}/arab");
         await Expect(page.Locator("#round-picker option[value='/dashboard/2020/arab']")).ToHaveCountAsync(1);
 
+        // Once in CI this navigation never came within 30 s; the page's own account of what happened goes into the
+        // failure, so that the next time says why.
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        void Note(string what) => seen.Enqueue($"{clock.ElapsedMilliseconds} ms {what}");
+        page.Request += (_, r) => Note($"request {r.Method} {r.Url}");
+        page.Response += (_, r) => Note($"response {r.Status} {r.Url}");
+        page.RequestFailed += (_, r) => Note($"failed {r.Url}: {r.Failure}");
+        page.FrameNavigated += (_, f) => Note($"navigated {f.Url}");
+        page.Console += (_, m) => Note($"console {m.Type}: {m.Text}");
         await page.SelectOptionAsync("#round-picker", "/dashboard/2020/arab");
-        await page.WaitForURLAsync("**/dashboard/2020/arab?lang=fr", new() { WaitUntil = WaitUntilState.Commit });
+        Note($"selected; the picker says {await page.EvalOnSelectorAsync<string>("#round-picker", "p => p.value")}");
+        try
+        {
+            await page.WaitForURLAsync("**/dashboard/2020/arab?lang=fr", new() { WaitUntil = WaitUntilState.Commit });
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"choosing the 2020 round did not navigate to it; the page is at {page.Url}; it saw:\n{string.Join("\n", seen)}");
+        }
+
         await Expect(page.Locator("#members tbody tr")).ToHaveCountAsync(22);
 
         await page.EmulateMediaAsync(new() { Media = Media.Print });
