@@ -52,13 +52,6 @@ public static class OrleansSetup
                         // Spread activations over the silos whoever calls (the seeding silo, a region fanning out),
                         // so that one dead silo takes only its share of the States with it (decision 0007).
                         silo.Services.AddSingleton<PlacementStrategy, RandomPlacement>();
-                        // A silo's death must not deactivate the States that live on the others (decision 0007): the
-                        // distributed directory rebuilds a dead silo's directory ranges from the survivors' activations
-                        // instead, and with no range lease those States are placed again as soon as it is declared dead.
-#pragma warning disable ORLEANSEXP003 // experimental in Orleans 10: the trade-off is written down in decision 0007
-                        silo.AddDistributedGrainDirectory();
-#pragma warning restore ORLEANSEXP003
-                        silo.Configure<GrainDirectoryOptions>(builder.Configuration.GetSection("Gcm:GrainDirectory"));
                     }
                     else
                     {
