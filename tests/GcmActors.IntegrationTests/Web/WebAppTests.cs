@@ -391,7 +391,7 @@ public sealed class WebAppTests(WebFixture fixture) : IAsyncLifetime
         {
             await page.WaitForURLAsync("**/dashboard/2020/arab?lang=fr", new() { WaitUntil = WaitUntilState.Commit });
         }
-        catch (TimeoutException)
+        catch (Exception waiting) when (waiting is TimeoutException or PlaywrightException)
         {
             Assert.Fail($"choosing the 2020 round did not navigate to it; the page is at {page.Url}; it saw:\n{string.Join("\n", seen)}");
         }
