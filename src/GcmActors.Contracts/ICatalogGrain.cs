@@ -12,10 +12,10 @@ namespace GcmActors.Contracts;
 public interface ICatalogGrain : IGrainWithStringKey
 {
     /// <summary>Adds a round (<c>{cycle}/{region}</c>) to the catalog; a round already listed costs no write.</summary>
-    [Alias("register-round")]
+    [Alias("register-round"), SpreadOverGateways]
     Task RegisterRoundAsync(string regionKey);
 
     /// <summary>Every registered round key, in ordinal order (so by cycle, then region).</summary>
-    [Alias("rounds"), ReadOnly, AlwaysInterleave]
+    [Alias("rounds"), ReadOnly, AlwaysInterleave, SpreadOverGateways]
     Task<ImmutableArray<string>> GetRoundsAsync();
 }

@@ -35,7 +35,6 @@ public sealed class RegionOptions
 /// storage write whatever the round's size. The dashboard document is kept serialized and ready, so that a read hands
 /// over bytes and computes nothing. It never calls a review while handling that review's push.
 /// </summary>
-[SpreadOverGateways]
 public sealed partial class RegionGrain(
     [PersistentState("region", GcmStorage.Name)] IPersistentState<RegionState> storage,
     [FromKeyedServices(GcmClock.Key)] TimeProvider time,

@@ -45,7 +45,6 @@ public sealed class ReviewOptions
 /// region, waited for only briefly, and retried until the region has it. A review with nothing to push or deliver
 /// holds no timer or reminder and deactivates like any idle grain (docs/decisions/0003-pushes-and-convergence.md).
 /// </summary>
-[SpreadOverGateways]
 public sealed partial class ReviewGrain(
     [PersistentState("review", GcmStorage.Name)] IPersistentState<ReviewState> storage,
     [FromKeyedServices(GcmClock.Key)] TimeProvider time,

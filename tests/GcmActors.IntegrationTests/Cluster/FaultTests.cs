@@ -84,7 +84,7 @@ public sealed class FaultTests(ITestOutputHelper output) : IAsyncLifetime
             + string.Join(", ", affected.Select(c => $"{c} {WriteLoad.Seconds(load.WritableAgain(c, killedAt))}")) + ")",
             $"unaffected States' longest gap between acknowledged writes from the kill on {WriteLoad.Seconds(unaffectedGap)} (each: "
             + string.Join(", ", unaffected.Select(c => $"{c} {WriteLoad.Seconds(load.LongestGap(c, killedAt, stoppedAt))}")) + ")"
-            + $"; issue 6's goal of at most 1 s {(unaffectedGap <= TimeSpan.FromSeconds(1) ? "met" : "NOT met")}",
+            + "; issue 6 allows 1 s",
             $"the kill at {WriteLoad.Seconds(killedAt)}; the longest of those gaps: "
             + load.DescribeLongestGap(unaffected.MaxBy(c => load.LongestGap(c, killedAt, stoppedAt))!, killedAt, stoppedAt),
             load.Summary(),
@@ -96,14 +96,11 @@ public sealed class FaultTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(0, load.Ledger.Count(a => a.Result == WriteResult.Unavailable && !a.RetryAfter));
         Assert.True(load.LongestAnswered <= TimeSpan.FromSeconds(5), $"a request took {WriteLoad.Seconds(load.LongestAnswered)}");
         Assert.True(writable <= TimeSpan.FromSeconds(5), $"affected States writable again only after {WriteLoad.Seconds(writable)}");
-        // Issue 6 asks for at most 1 s. Measured here (decision 0007): in about one run in five, one State on a surviving
-        // silo still waits until the dead silo is declared dead (about 1 s with the cluster defaults): a gateway's stale
-        // directory entry sends its calls to the dead silo until then. Until that is solved, the test holds the line that
-        // is met (1 s after the declaration, and never more than 5 s) and prints whether the 1 s goal was met; the issue
-        // stays open on it.
-        var allowed = TimeSpan.FromSeconds(Math.Min(5, Math.Max(1, declaredDead.TotalSeconds + 1)));
-        Assert.True(unaffectedGap <= allowed,
-            $"an unaffected State paused {WriteLoad.Seconds(unaffectedGap)}, more than 1 s after the death was declared ({WriteLoad.Seconds(declaredDead)})");
+        // Issue 6: at most 1 s. The client spreads review calls over every gateway ([SpreadOverGateways]), so the
+        // surviving gateways already know where these States live; what remains is the short reactivation of those whose
+        // directory entry died with the silo, at the death declaration (decision 0007: 0.15 to 0.66 s in 20 runs).
+        Assert.True(unaffectedGap <= TimeSpan.FromSeconds(1),
+            $"an unaffected State paused {WriteLoad.Seconds(unaffectedGap)} (declared dead after {WriteLoad.Seconds(declaredDead)})");
     }
 
     [Fact]
