@@ -111,7 +111,8 @@ public sealed class PostgresClusterTests : IAsyncLifetime
             {
                 using var ministry = silo.CreateClient(silo.Token("ministry", c));
                 var response = await Api.PostMilestoneAsync(ministry, "2021", c, milestone, new { status = "in-progress", note = "at once" });
-                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                Assert.True(response.StatusCode == HttpStatusCode.OK,
+                    $"{c} {milestone}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}\nThe silo's log:\n{silo.Output}");
                 return (Country: c, Version: (long)(await response.Content.ReadFromJsonAsync<JsonObject>())!["version"]!);
             }));
             foreach (var answer in await Task.WhenAll(writes))
