@@ -59,6 +59,9 @@ public sealed class WriteLoad : IAsyncDisposable
     private const string Milestone = "template-shared";
     private static readonly TimeSpan s_pace = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>How often each writer starts a write (at once again after a write it gave up on).</summary>
+    public static TimeSpan Pace => s_pace;
+
     private readonly HostProcess _front;
     private readonly ConcurrentQueue<WriteAttempt> _ledger = new();
     private readonly CancellationTokenSource _stop = new();
@@ -167,6 +170,17 @@ public sealed class WriteLoad : IAsyncDisposable
     /// </summary>
     public TimeSpan LongestGap(string country, TimeSpan since, TimeSpan until) =>
         Gaps(country, since, until).Select(g => g.To - g.From).DefaultIfEmpty(TimeSpan.Zero).Max();
+
+    /// <summary>
+    /// The longest time the State's writer spent trying, from the fault at <paramref name="since"/> on: for each gap (see
+    /// <see cref="LongestGap"/>), from the start of the first write after the acknowledged one that opens it to the
+    /// acknowledgement that closes it. Unlike the gap, it leaves out the time the writer itself sent nothing: its pace,
+    /// and any moment the test process did not run (a gap with one quick write at its end, seen on a busy machine).
+    /// </summary>
+    public TimeSpan LongestWait(string country, TimeSpan since, TimeSpan until) =>
+        Gaps(country, since, until).Select(g => _ledger.Where(a => a.Country == country && a.Start >= g.From && a.Start < g.To)
+                .Select(a => g.To - a.Start).DefaultIfEmpty(TimeSpan.Zero).Max())
+            .DefaultIfEmpty(TimeSpan.Zero).Max();
 
     /// <summary>From <paramref name="since"/> to the first acknowledged write of the State that started after it.</summary>
     public TimeSpan WritableAgain(string country, TimeSpan since) =>
