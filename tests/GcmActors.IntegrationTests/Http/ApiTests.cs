@@ -452,8 +452,22 @@ public sealed class ApiTests(HostFixture fixture)
         "none" => Host.CreateClient(),
         "garbage" => Host.CreateClient("not-a-jwt"),
         "expired" => Host.CreateClient(Host.Token("ministry", "LBN", issuedAt: DateTime.UtcNow.AddHours(-2))),
-        "foreign-key" => Host.CreateClient(GcmActors.Host.Security.Tokens.LoadOrCreate(Path.Combine(Path.GetTempPath(), "gcm-foreign-" + Guid.NewGuid().ToString("N")))
-            .Issue("admin", null, TimeSpan.FromHours(1), GcmActors.Host.Security.Tokens.Issuer)),
+        "foreign-key" => Host.CreateClient(ForeignToken()),
         _ => Host.CreateClient(Host.Token(role, scope)),
     };
+
+    /// <summary>An admin token signed with a key of another data directory, which is deleted again.</summary>
+    private static string ForeignToken()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "gcm-foreign-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            return GcmActors.Host.Security.Tokens.LoadOrCreate(directory)
+                .Issue("admin", null, TimeSpan.FromHours(1), GcmActors.Host.Security.Tokens.Issuer);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }

@@ -27,39 +27,48 @@ public sealed class OidcSignInTests(WebFixture fixture) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _host = await HostProcess.StartAsync(_data, $"--Gcm:Auth:Authority={Issuer}", "--Gcm:Auth:ClientId=gcm-web");
-        var script = Path.Combine(HostProcess.RepositoryRoot, "tests", "web", "oidc-provider.mjs");
-        var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { script, _providerPort.ToString(System.Globalization.CultureInfo.InvariantCulture), new Uri(_host.BaseAddress, "/signin").ToString(), "gcm-actors" })
+        try
         {
-            start.ArgumentList.Add(argument);
-        }
+            var script = Path.Combine(HostProcess.RepositoryRoot, "tests", "web", "oidc-provider.mjs");
+            var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var argument in new[] { script, _providerPort.ToString(System.Globalization.CultureInfo.InvariantCulture), new Uri(_host.BaseAddress, "/signin").ToString(), "gcm-actors" })
+            {
+                start.ArgumentList.Add(argument);
+            }
 
-        _provider = Process.Start(start)!;
-        var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var output = new StringBuilder();
-        _provider.OutputDataReceived += (_, e) =>
+            _provider = Process.Start(start)!;
+            var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var output = new StringBuilder();
+            _provider.OutputDataReceived += (_, e) =>
+            {
+                lock (output) output.AppendLine(e.Data);
+                if (e.Data?.Contains("listening", StringComparison.Ordinal) == true) listening.TrySetResult();
+            };
+            _provider.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+            _provider.Exited += (_, _) => listening.TrySetException(new InvalidOperationException("the provider exited:\n" + output));
+            _provider.EnableRaisingEvents = true;
+            _provider.BeginOutputReadLine();
+            _provider.BeginErrorReadLine();
+            await listening.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch
         {
-            lock (output) output.AppendLine(e.Data);
-            if (e.Data?.Contains("listening", StringComparison.Ordinal) == true) listening.TrySetResult();
-        };
-        _provider.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        _provider.Exited += (_, _) => listening.TrySetException(new InvalidOperationException("the provider exited:\n" + output));
-        _provider.EnableRaisingEvents = true;
-        _provider.BeginOutputReadLine();
-        _provider.BeginErrorReadLine();
-        await listening.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            // xUnit does not dispose what a failed InitializeAsync started: the host would outlive the run.
+            await DisposeAsync();
+            throw;
+        }
     }
 
     public async Task DisposeAsync()
     {
         await fixture.CloseContextsAsync();
-        if (!_provider.HasExited)
+        if (_provider is { HasExited: false })
         {
             _provider.Kill();
             await _provider.WaitForExitAsync();
         }
 
-        _provider.Dispose();
+        _provider?.Dispose();
         await _host.DisposeAsync();
         Directory.Delete(_data, recursive: true);
     }
