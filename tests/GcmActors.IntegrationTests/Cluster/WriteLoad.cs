@@ -57,10 +57,8 @@ public sealed class WriteLoad : IAsyncDisposable
     public const string Cycle = "2022";
     public const string Region = "arab";
     private const string Milestone = "template-shared";
-    private static readonly TimeSpan s_pace = TimeSpan.FromMilliseconds(100);
-
     /// <summary>How often each writer starts a write (at once again after a write it gave up on).</summary>
-    public static TimeSpan Pace => s_pace;
+    public static TimeSpan Pace { get; } = TimeSpan.FromMilliseconds(100);
 
     private readonly HostProcess _front;
     private readonly ConcurrentQueue<WriteAttempt> _ledger = new();
@@ -178,8 +176,9 @@ public sealed class WriteLoad : IAsyncDisposable
     /// and any moment the test process did not run (a gap with one quick write at its end, seen on a busy machine).
     /// </summary>
     public TimeSpan LongestWait(string country, TimeSpan since, TimeSpan until) =>
-        Gaps(country, since, until).Select(g => _ledger.Where(a => a.Country == country && a.Start >= g.From && a.Start < g.To)
-                .Select(a => g.To - a.Start).DefaultIfEmpty(TimeSpan.Zero).Max())
+        Gaps(country, since, until).Select(g => g.To - _ledger
+                .Where(a => a.Country == country && a.Start >= g.From && a.Start < g.To)
+                .Select(a => a.Start).DefaultIfEmpty(g.To).Min())
             .DefaultIfEmpty(TimeSpan.Zero).Max();
 
     /// <summary>From <paramref name="since"/> to the first acknowledged write of the State that started after it.</summary>
@@ -344,7 +343,7 @@ public sealed class WriteLoad : IAsyncDisposable
         http.Timeout = Timeout.InfiniteTimeSpan;
         var review = await ReadAsync(http, $"/api/cycles/{Cycle}/reviews/{country}");
         GcmJson.TryParseSlug<MilestoneStatus>((string)review["milestones"]![Milestone]!["status"]!, out var status);
-        using var pace = new PeriodicTimer(s_pace);
+        using var pace = new PeriodicTimer(Pace);
         for (var n = 1; !_stop.IsCancellationRequested; n++)
         {
             var target = status == MilestoneStatus.Completed ? MilestoneStatus.InProgress : MilestoneStatus.Completed;

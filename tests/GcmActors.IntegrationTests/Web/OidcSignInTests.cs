@@ -20,7 +20,7 @@ public sealed class OidcSignInTests(WebFixture fixture) : IAsyncLifetime
     private readonly string _data = Path.Combine(Path.GetTempPath(), "gcm-oidc-" + Guid.NewGuid().ToString("N"));
     private readonly int _providerPort = FreePort();
     private HostProcess _host = null!;
-    private Process _provider = null!;
+    private Process? _provider;
 
     private string Issuer => $"http://127.0.0.1:{_providerPort}";
 
@@ -36,19 +36,19 @@ public sealed class OidcSignInTests(WebFixture fixture) : IAsyncLifetime
                 start.ArgumentList.Add(argument);
             }
 
-            _provider = Process.Start(start)!;
+            var provider = _provider = Process.Start(start)!;
             var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var output = new StringBuilder();
-            _provider.OutputDataReceived += (_, e) =>
+            provider.OutputDataReceived += (_, e) =>
             {
                 lock (output) output.AppendLine(e.Data);
                 if (e.Data?.Contains("listening", StringComparison.Ordinal) == true) listening.TrySetResult();
             };
-            _provider.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-            _provider.Exited += (_, _) => listening.TrySetException(new InvalidOperationException("the provider exited:\n" + output));
-            _provider.EnableRaisingEvents = true;
-            _provider.BeginOutputReadLine();
-            _provider.BeginErrorReadLine();
+            provider.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+            provider.Exited += (_, _) => listening.TrySetException(new InvalidOperationException("the provider exited:\n" + output));
+            provider.EnableRaisingEvents = true;
+            provider.BeginOutputReadLine();
+            provider.BeginErrorReadLine();
             await listening.Task.WaitAsync(TimeSpan.FromSeconds(30));
         }
         catch
